@@ -1,0 +1,85 @@
+/**
+ * The one linear-algebra backend every estimator and metric goes through:
+ * GEMM-shaped O(N·d²) products in ONNX Runtime, d×d decompositions in
+ * ml-matrix (float64). Swapping an implementation here never touches the
+ * estimators.
+ */
+import { matrix, type Matrix } from '../matrix';
+import { pinvSymSolve, svd, symEig, multiply, type SymEig } from './dense';
+import { OrtGemm, type OrtOptions } from './ort';
+
+const EPS = 2.220446049250313e-16;
+
+/** Below this many values in X, least squares uses a direct SVD of X (exact, like LAPACK gelsd). */
+const DIRECT_LSTSQ_MAX_VALUES = 200_000;
+
+export interface LeastSquares {
+  /** d_x × d_y minimum-norm solution of X·W ≈ Y. */
+  W: Matrix;
+  /** Numerical rank of X used by the solve. */
+  rank: number;
+  /** Singular values of X, descending (from the Gram eigenvalues on the large path). */
+  singularValues: Float64Array;
+}
+
+export class Linalg {
+  private readonly gemm: OrtGemm;
+
+  constructor(options: OrtOptions = {}) {
+    this.gemm = new OrtGemm(options);
+  }
+
+  /** Aᵀ·B in float64. */
+  crossprod(a: Matrix, b: Matrix): Promise<Matrix> {
+    return this.gemm.crossprod(a, b, 'float64');
+  }
+
+  /** A·B (+ bias on every row) in float64. */
+  matmul(a: Matrix, b: Matrix, bias?: ArrayLike<number>): Promise<Matrix> {
+    return this.gemm.matmul(a, b, bias, 'float64');
+  }
+
+  /** A·B in float32 (inputs converted); for score blocks where f32 is enough. */
+  matmul32(a: Matrix, b: Matrix): Promise<Matrix> {
+    return this.gemm.matmul(a, b, undefined, 'float32');
+  }
+
+  /**
+   * Minimum-norm least squares (the pseudo-inverse solution numpy's gelsd and
+   * torch's gelsy give), so n < d fits are deterministic across libraries.
+   * `ridge` > 0 adds λ·I to XᵀX (Tikhonov), which makes the solution unique.
+   */
+  async lstsq(x: Matrix, y: Matrix, ridge = 0): Promise<LeastSquares> {
+    const n = x.rows;
+    const d = x.cols;
+    if (ridge === 0 && n * d <= DIRECT_LSTSQ_MAX_VALUES) {
+      const s = svd(x);
+      const tol = EPS * Math.max(n, d) * (s.S[0] ?? 0);
+      // W = V diag(1/σ) Uᵀ Y over the kept singular values
+      const uty = await this.crossprod(s.U, y); // k × d_y
+      let rank = 0;
+      for (let e = 0; e < s.S.length; e++) {
+        const keep = s.S[e] > tol;
+        if (keep) rank++;
+        for (let j = 0; j < uty.cols; j++) uty.data[e * uty.cols + j] = keep ? uty.data[e * uty.cols + j] / s.S[e] : 0;
+      }
+      return { W: multiply(s.V, uty), rank, singularValues: s.S };
+    }
+    const gram = await this.crossprod(x, x);
+    if (ridge > 0) for (let i = 0; i < d; i++) gram.data[i * d + i] += ridge;
+    const c = await this.crossprod(x, y);
+    const eig: SymEig = symEig(gram);
+    const lmax = Math.max(eig.values[0] ?? 0, 0);
+    // Eigenvalues of a Gram matrix carry absolute error ~ eps·λmax, so the cutoff is on λ, not λ².
+    const tol = lmax * Math.max(n, d) * EPS * 4;
+    const { solution, rank } = pinvSymSolve(eig, c, tol);
+    const singularValues = Float64Array.from(eig.values, (l) => Math.sqrt(Math.max(l - ridge, 0)));
+    return { W: solution, rank, singularValues };
+  }
+
+  dispose(): Promise<void> {
+    return this.gemm.dispose();
+  }
+}
+
+export { svd, symEig, multiply, matrix };

@@ -1,0 +1,102 @@
+/**
+ * ONNX Runtime implementation of the O(N·d²) products. ml-matrix is 50–140×
+ * slower than NumPy on these (docs: perf-baseline.md); ORT's MLAS GEMM is
+ * within 1.2–1.8×. Each graph is built once per (op, dtype) with symbolic
+ * dims, so one session serves every shape.
+ */
+import type * as OrtModule from 'onnxruntime-node';
+import { matrix, type Matrix } from '../matrix';
+import { modelBytes, node, valueInfo, type OrtFloat } from './onnxGraph';
+
+type Ort = typeof OrtModule;
+let ortModule: Ort | undefined;
+
+/** Loaded lazily: the native binding costs ~70 ms and the CLI's --help should not pay it. */
+function ort(): Ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ortModule ??= require('onnxruntime-node') as Ort;
+  return ortModule;
+}
+
+export interface OrtOptions {
+  /** intraOpNumThreads; 0 lets ORT use every core. */
+  threads?: number;
+}
+
+type GraphKind = 'gemmTN' | 'gemmNN' | 'gemmNNBias';
+
+export class OrtGemm {
+  private readonly sessions = new Map<string, Promise<OrtModule.InferenceSession>>();
+
+  constructor(private readonly options: OrtOptions = {}) {}
+
+  private session(kind: GraphKind, type: OrtFloat): Promise<OrtModule.InferenceSession> {
+    const key = `${kind}:${type}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = ort().InferenceSession.create(buildGraph(kind, type), {
+        intraOpNumThreads: this.options.threads ?? 0,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionMode: 'sequential',
+      });
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** Aᵀ·B for A (n×p) and B (n×q). */
+  async crossprod(a: Matrix, b: Matrix, type: OrtFloat = 'float64'): Promise<Matrix> {
+    return this.run('gemmTN', type, a, b);
+  }
+
+  /** A·B (+ bias broadcast over rows) for A (m×k) and B (k×q). */
+  async matmul(a: Matrix, b: Matrix, bias?: ArrayLike<number>, type: OrtFloat = 'float64'): Promise<Matrix> {
+    return this.run(bias ? 'gemmNNBias' : 'gemmNN', type, a, b, bias);
+  }
+
+  private async run(kind: GraphKind, type: OrtFloat, a: Matrix, b: Matrix, bias?: ArrayLike<number>): Promise<Matrix> {
+    const outRows = kind === 'gemmTN' ? a.cols : a.rows;
+    const outCols = b.cols;
+    if (outRows === 0 || outCols === 0 || a.rows === 0 || a.cols === 0) return zeros(outRows, outCols, type);
+    const { Tensor } = ort();
+    const feeds: Record<string, OrtModule.Tensor> = {
+      A: new Tensor(type, asType(a.data, type), [a.rows, a.cols]),
+      B: new Tensor(type, asType(b.data, type), [b.rows, b.cols]),
+    };
+    if (bias) feeds.C = new Tensor(type, asType(bias, type), [1, outCols]);
+    const session = await this.session(kind, type);
+    const out = await session.run(feeds);
+    const y = out.Y;
+    const data = y.data as Float32Array | Float64Array;
+    y.dispose?.();
+    return matrix(outRows, outCols, data);
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s).release();
+  }
+}
+
+function zeros(rows: number, cols: number, type: OrtFloat): Matrix {
+  return matrix(rows, cols, type === 'float32' ? new Float32Array(rows * cols) : new Float64Array(rows * cols));
+}
+
+function asType(data: ArrayLike<number>, type: OrtFloat): Float32Array | Float64Array {
+  if (type === 'float64') return data instanceof Float64Array ? data : Float64Array.from(data);
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+function buildGraph(kind: GraphKind, type: OrtFloat): Uint8Array {
+  const transA = kind === 'gemmTN' ? 1 : 0;
+  const inputs = [valueInfo('A', type, kind === 'gemmTN' ? ['n', 'p'] : ['m', 'k']), valueInfo('B', type, kind === 'gemmTN' ? ['n', 'q'] : ['k', 'q'])];
+  if (kind === 'gemmNNBias') inputs.push(valueInfo('C', type, [1, 'q']));
+  const gemmInputs = kind === 'gemmNNBias' ? ['A', 'B', 'C'] : ['A', 'B'];
+  return modelBytes(
+    [node('Gemm', gemmInputs, ['Y'], { transA })],
+    inputs,
+    [valueInfo('Y', type, [kind === 'gemmTN' ? 'p' : 'm', 'q'])],
+  );
+}

@@ -1,0 +1,36 @@
+import type { Matrix } from '../matrix';
+
+/** What every reader returns: the vectors plus whatever per-row metadata the file carries. */
+export interface EmbeddingTable {
+  /** Row-major vectors. float32 when the file stores ≤ 32-bit floats, float64 otherwise. */
+  readonly matrix: Matrix;
+  /** Row ids (words, id column, object ids) when the file has them. */
+  readonly ids?: string[];
+  /** Row labels (label column, metadata.tsv) when the file has them. */
+  readonly labels?: string[];
+  /** Absolute or user-given path the table came from. */
+  readonly path: string;
+  /** Format name, e.g. "npy", "csv", "word2vec-bin". */
+  readonly format: string;
+  /** Storage dtype as found in the file, e.g. "<f4", "F16", "float". */
+  readonly dtype: string;
+  /** Name of the array / tensor / column the vectors were taken from, when the format has names. */
+  readonly arrayName?: string;
+}
+
+export interface ReadOptions {
+  /** .npz member, .safetensors tensor, or .parquet/.jsonl/.json embedding field/column. */
+  array?: string;
+  /** Column (name or 0-based index) holding row ids in csv/tsv/parquet; field name in json/jsonl. */
+  idColumn?: string;
+  /** Column (name or 0-based index) or field holding labels. */
+  labelColumn?: string;
+  /** csv/tsv: whether the first line is a header. Default: detected (a first row with non-numeric cells). */
+  header?: boolean;
+  /** A metadata.tsv (TensorFlow Embedding Projector) giving labels/ids for each row of a vectors.tsv. */
+  metadata?: string;
+  /** Abort signal: readers check it between chunks. */
+  signal?: AbortSignal;
+  /** Upper bound on values (rows × dims) to load; larger files are refused. Default 2^31 - 1. */
+  maxValues?: number;
+}

@@ -1,0 +1,177 @@
+/**
+ * The alignment methods: each estimates a map y ≈ s·(x·W) + b between
+ * pre-processed anchors Xs (n×d_x) and Ys (n×d_y). Math and naming follow
+ * method.md §1.6; `ortho` uses the economy-SVD form of zero-padded
+ * Procrustes, which gives the same outputs (§1.5).
+ */
+import type { Linalg, LeastSquares } from './backend';
+import { det, polarFromSvd, svd, type Svd } from './backend/dense';
+import { matrix, padColumns, type Matrix } from './matrix';
+
+export const METHOD_NAMES = ['ortho', 'linear', 'l-ortho', 'affine', 'rotation', 'similarity'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+export function isMethodName(s: string): s is MethodName {
+  return (METHOD_NAMES as readonly string[]).includes(s);
+}
+
+export const METHOD_DESCRIPTIONS: Record<MethodName, string> = {
+  ortho: 'orthogonal Procrustes (SVD of XᵀY, zero padding of the smaller side)',
+  linear: 'minimum-norm least squares',
+  'l-ortho': 'polar factor (nearest orthogonal map) of the least-squares solution',
+  affine: 'least squares with a bias term, closed form (optional ridge λ)',
+  rotation: 'orthogonal Procrustes restricted to det = +1 (Kabsch)',
+  similarity: 'orthogonal Procrustes with an isotropic scale (scipy.spatial.procrustes)',
+};
+
+export interface FittedMap {
+  /** d_x × d_y */
+  W: Matrix;
+  bias?: Float64Array;
+  /** Isotropic scale (similarity). */
+  scale?: number;
+  /** det of the square map, for the orthogonal methods when d_x = d_y. */
+  determinant?: number;
+  /** Kabsch reflection fix applied. */
+  reflectionFixed?: boolean;
+  /** Rank used by a least-squares solve. */
+  lstsqRank?: number;
+}
+
+/**
+ * Anchors after pre-processing, with the products several methods share, so
+ * `compare` computes XᵀY, its SVD and the least-squares solve once per prep.
+ */
+export class AnchorProducts {
+  private cross?: Promise<Matrix>;
+  private crossSvd?: Promise<Svd>;
+  private ls?: Promise<LeastSquares>;
+
+  constructor(
+    readonly xs: Matrix,
+    readonly ys: Matrix,
+    private readonly la: Linalg,
+  ) {}
+
+  /** M = Xsᵀ·Ys (d_x × d_y), the cross-covariance of the pre-processed anchors. */
+  crossCovariance(): Promise<Matrix> {
+    return (this.cross ??= this.la.crossprod(this.xs, this.ys));
+  }
+
+  crossCovarianceSvd(): Promise<Svd> {
+    return (this.crossSvd ??= this.crossCovariance().then(svd));
+  }
+
+  leastSquares(): Promise<LeastSquares> {
+    return (this.ls ??= this.la.lstsq(this.xs, this.ys));
+  }
+}
+
+export interface MethodOptions {
+  /** Ridge λ for `affine` (0 = plain least squares). */
+  ridge?: number;
+}
+
+export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linalg, options: MethodOptions = {}): Promise<FittedMap> {
+  const dx = p.xs.cols;
+  const dy = p.ys.cols;
+  switch (method) {
+    case 'ortho': {
+      const W = polarFromSvd(await p.crossCovarianceSvd());
+      return { W, determinant: dx === dy ? det(W) : undefined };
+    }
+    case 'similarity': {
+      const s = await p.crossCovarianceSvd();
+      const W = polarFromSvd(s);
+      let sumSigma = 0;
+      for (const v of s.S) sumSigma += v;
+      const normX2 = sumSquares(p.xs);
+      return { W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? det(W) : undefined };
+    }
+    case 'rotation':
+      return fitRotation(await p.crossCovariance(), dx, dy);
+    case 'linear': {
+      const ls = await p.leastSquares();
+      return { W: ls.W, lstsqRank: ls.rank };
+    }
+    case 'l-ortho': {
+      const ls = await p.leastSquares();
+      const W = polarFromSvd(svd(ls.W));
+      return { W, lstsqRank: ls.rank, determinant: dx === dy ? det(W) : undefined };
+    }
+    case 'affine':
+      return fitAffine(p, la, options.ridge ?? 0);
+  }
+}
+
+/**
+ * Kabsch: the best orthogonal map with det = +1. With unequal dims the map is
+ * the top-left block of a d×d rotation of the zero-padded spaces, and a
+ * reflection can always hide in the padded directions, so it equals `ortho`.
+ */
+function fitRotation(m: Matrix, dx: number, dy: number): FittedMap {
+  const d = Math.max(dx, dy);
+  const padded = padRowsCols(m, d);
+  const s = svd(padded);
+  let R = polarFromSvd(s);
+  const dt = det(R);
+  let reflectionFixed = false;
+  if (dt < 0) {
+    // Flip the singular direction with the smallest singular value (last column of U).
+    for (let i = 0; i < d; i++) s.U.data[i * d + (d - 1)] *= -1;
+    R = polarFromSvd(s);
+    reflectionFixed = true;
+  }
+  const W = topLeft(R, dx, dy);
+  return { W, determinant: det(R), reflectionFixed };
+}
+
+async function fitAffine(p: AnchorProducts, la: Linalg, ridge: number): Promise<FittedMap> {
+  const xm = columnMeans(p.xs);
+  const ym = columnMeans(p.ys);
+  const xc = subtractRow(p.xs, xm);
+  const yc = subtractRow(p.ys, ym);
+  // After centring the least-squares intercept is ȳ − x̄·W; with standard scaling both means are 0,
+  // so unregularised closed-form affine equals `linear` (method.md §1.6).
+  const ls = await la.lstsq(xc, yc, ridge);
+  const W = ls.W;
+  const bias = new Float64Array(p.ys.cols);
+  for (let j = 0; j < W.cols; j++) {
+    let s = ym[j];
+    for (let t = 0; t < W.rows; t++) s -= xm[t] * W.data[t * W.cols + j];
+    bias[j] = s;
+  }
+  return { W, bias, lstsqRank: ls.rank };
+}
+
+function sumSquares(m: Matrix): number {
+  let s = 0;
+  for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
+  return s;
+}
+
+export function columnMeans(m: Matrix): Float64Array {
+  const out = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[j] += m.data[i * m.cols + j];
+  for (let j = 0; j < m.cols; j++) out[j] /= Math.max(m.rows, 1);
+  return out;
+}
+
+function subtractRow(m: Matrix, v: Float64Array): Matrix {
+  const out = new Float64Array(m.data.length);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[i * m.cols + j] = m.data[i * m.cols + j] - v[j];
+  return matrix(m.rows, m.cols, out);
+}
+
+function padRowsCols(m: Matrix, d: number): Matrix {
+  const cols = padColumns(m, d);
+  const out = new Float64Array(d * d);
+  out.set(cols.data.subarray(0, m.rows * d));
+  return matrix(d, d, out);
+}
+
+function topLeft(m: Matrix, rows: number, cols: number): Matrix {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = m.data[i * m.cols + j];
+  return matrix(rows, cols, out);
+}
