@@ -133,7 +133,7 @@ async function fitAffine(p: AnchorProducts, la: Linalg, ridge: number): Promise<
   const yc = subtractRow(p.ys, ym);
   // After centring the least-squares intercept is ȳ − x̄·W; with standard scaling both means are 0,
   // so unregularised closed-form affine equals `linear` (method.md §1.6).
-  const ls = await la.lstsq(xc, yc, ridge);
+  const ls = await la.lstsq(xc, yc, { ridge });
   const W = ls.W;
   const bias = new Float64Array(p.ys.cols);
   for (let j = 0; j < W.cols; j++) {

@@ -39,9 +39,9 @@ export class Linalg {
     return this.gemm.matmul(a, b, bias, 'float64');
   }
 
-  /** A·B in float32 (inputs converted); for score blocks where f32 is enough. */
-  matmul32(a: Matrix, b: Matrix): Promise<Matrix> {
-    return this.gemm.matmul(a, b, undefined, 'float32');
+  /** A·Bᵀ in float64: similarity blocks. */
+  matmulNT(a: Matrix, b: Matrix): Promise<Matrix> {
+    return this.gemm.matmulNT(a, b, 'float64');
   }
 
   /**
@@ -49,10 +49,12 @@ export class Linalg {
    * torch's gelsy give), so n < d fits are deterministic across libraries.
    * `ridge` > 0 adds λ·I to XᵀX (Tikhonov), which makes the solution unique.
    */
-  async lstsq(x: Matrix, y: Matrix, ridge = 0): Promise<LeastSquares> {
+  async lstsq(x: Matrix, y: Matrix, options: { ridge?: number; solver?: 'auto' | 'svd' | 'gram' } = {}): Promise<LeastSquares> {
     const n = x.rows;
     const d = x.cols;
-    if (ridge === 0 && n * d <= DIRECT_LSTSQ_MAX_VALUES) {
+    const ridge = options.ridge ?? 0;
+    const solver = options.solver ?? 'auto';
+    if (ridge === 0 && (solver === 'svd' || (solver === 'auto' && n * d <= DIRECT_LSTSQ_MAX_VALUES))) {
       const s = svd(x);
       const tol = EPS * Math.max(n, d) * (s.S[0] ?? 0);
       // W = V diag(1/σ) Uᵀ Y over the kept singular values

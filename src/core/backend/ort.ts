@@ -23,7 +23,7 @@ export interface OrtOptions {
   threads?: number;
 }
 
-type GraphKind = 'gemmTN' | 'gemmNN' | 'gemmNNBias';
+type GraphKind = 'gemmTN' | 'gemmNT' | 'gemmNN' | 'gemmNNBias';
 
 export class OrtGemm {
   private readonly sessions = new Map<string, Promise<OrtModule.InferenceSession>>();
@@ -55,9 +55,14 @@ export class OrtGemm {
     return this.run(bias ? 'gemmNNBias' : 'gemmNN', type, a, b, bias);
   }
 
+  /** A·Bᵀ for A (m×k) and B (q×k): similarity blocks without materialising Bᵀ. */
+  async matmulNT(a: Matrix, b: Matrix, type: OrtFloat = 'float64'): Promise<Matrix> {
+    return this.run('gemmNT', type, a, b);
+  }
+
   private async run(kind: GraphKind, type: OrtFloat, a: Matrix, b: Matrix, bias?: ArrayLike<number>): Promise<Matrix> {
     const outRows = kind === 'gemmTN' ? a.cols : a.rows;
-    const outCols = b.cols;
+    const outCols = kind === 'gemmNT' ? b.rows : b.cols;
     if (outRows === 0 || outCols === 0 || a.rows === 0 || a.cols === 0) return zeros(outRows, outCols, type);
     const { Tensor } = ort();
     const feeds: Record<string, OrtModule.Tensor> = {
@@ -91,11 +96,18 @@ function asType(data: ArrayLike<number>, type: OrtFloat): Float32Array | Float64
 
 function buildGraph(kind: GraphKind, type: OrtFloat): Uint8Array {
   const transA = kind === 'gemmTN' ? 1 : 0;
-  const inputs = [valueInfo('A', type, kind === 'gemmTN' ? ['n', 'p'] : ['m', 'k']), valueInfo('B', type, kind === 'gemmTN' ? ['n', 'q'] : ['k', 'q'])];
+  const transB = kind === 'gemmNT' ? 1 : 0;
+  const shapes: Record<GraphKind, [string[], string[]]> = {
+    gemmTN: [['n', 'p'], ['n', 'q']],
+    gemmNT: [['m', 'k'], ['q', 'k']],
+    gemmNN: [['m', 'k'], ['k', 'q']],
+    gemmNNBias: [['m', 'k'], ['k', 'q']],
+  };
+  const inputs = [valueInfo('A', type, shapes[kind][0]), valueInfo('B', type, shapes[kind][1])];
   if (kind === 'gemmNNBias') inputs.push(valueInfo('C', type, [1, 'q']));
   const gemmInputs = kind === 'gemmNNBias' ? ['A', 'B', 'C'] : ['A', 'B'];
   return modelBytes(
-    [node('Gemm', gemmInputs, ['Y'], { transA })],
+    [node('Gemm', gemmInputs, ['Y'], { transA, transB })],
     inputs,
     [valueInfo('Y', type, [kind === 'gemmTN' ? 'p' : 'm', 'q'])],
   );
