@@ -1,0 +1,55 @@
+/**
+ * Reads a dense 2-D array of fixed-size elements from a byte source in chunks,
+ * into a row-major float32 / float64 matrix, checking that every value is finite.
+ */
+import { LatentError } from '../errors';
+import type { Matrix } from '../matrix';
+import { CHUNK_BYTES, checkFinite, throwIfCancelled, type ByteSource } from './common';
+import { allocateFor, decodeInto, type ElementType } from './dtype';
+
+export interface DenseLayout {
+  /** Byte offset of the first element in the source. */
+  offset: number;
+  rows: number;
+  cols: number;
+  type: ElementType;
+  /** Column-major storage (NumPy fortran_order). */
+  fortranOrder: boolean;
+}
+
+export async function readDense(
+  source: ByteSource,
+  layout: DenseLayout,
+  file: string,
+  signal?: AbortSignal,
+  what = '',
+): Promise<Matrix> {
+  const { offset, rows, cols, type, fortranOrder } = layout;
+  const total = rows * cols;
+  const out = allocateFor(type, total);
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / type.size));
+  const scratch = fortranOrder ? allocateFor(type, Math.min(perChunk, total)) : undefined;
+  for (let start = 0; start < total; start += perChunk) {
+    throwIfCancelled(signal, file);
+    const n = Math.min(perChunk, total - start);
+    const bytes = await source.read(offset + start * type.size, n * type.size);
+    if (bytes.length < n * type.size) {
+      throw new LatentError('format', `file is truncated: expected ${total * type.size} bytes of data`, file);
+    }
+    if (!scratch) {
+      decodeInto(bytes, type, out, start);
+    } else {
+      // Storage index k is element (k % rows, floor(k / rows)).
+      decodeInto(bytes, type, scratch, 0);
+      for (let q = 0; q < n; q++) {
+        const k = start + q;
+        const i = k % rows;
+        const j = (k - i) / rows;
+        out[i * cols + j] = scratch[q];
+      }
+    }
+  }
+  throwIfCancelled(signal, file);
+  checkFinite(out, cols, 0, file, what);
+  return { rows, cols, data: out };
+}

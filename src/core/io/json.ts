@@ -1,0 +1,224 @@
+/**
+ * JSON readers.
+ *
+ * .jsonl / .ndjson, one row per non-blank line, either
+ *   [0.1, 0.2, ...]                                   (an array of numbers), or
+ *   {"id": "w0", "label": "cat", "embedding": [...]}  (an object).
+ * The embedding field is `options.array`, else the first of embedding, vector,
+ * embeddings, values present in the first object; ids come from `options.idColumn`
+ * or "id", labels from `options.labelColumn` or "label" (when the first object has them,
+ * every object must). Messages give the 1-based line.
+ *
+ * .json, one of
+ *   [[...], [...]]                                     array of arrays,
+ *   [{"id": ..., "embedding": [...]}, ...]             array of objects as above,
+ *   {"embeddings": [[...]], "ids": [...], "labels": [...]}  columns (embedding key:
+ *       `options.array`, else embeddings / vectors / embedding / vector / values;
+ *       ids: `options.idColumn` or "ids"; labels: `options.labelColumn` or "labels"),
+ *   {"w0": [...], "w1": [...]}                         word → vector (keys are the ids).
+ * Messages give the 0-based element index. The whole file is parsed at once.
+ *
+ * Values are returned as float64 (text has arbitrary precision).
+ */
+import { readFile } from 'node:fs/promises';
+import { LatentError } from '../errors';
+import { checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled } from './common';
+import { readLineBatches } from './lines';
+import type { EmbeddingTable, ReadOptions } from './types';
+
+const ROW_FIELDS = ['embedding', 'vector', 'embeddings', 'values'];
+const COLUMN_FIELDS = ['embeddings', 'vectors', 'embedding', 'vector', 'values'];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Accumulates rows, checking numbers, finiteness and a constant width. */
+class RowSink {
+  readonly values = new GrowableFloat64();
+  cols = -1;
+  rows = 0;
+  constructor(
+    private readonly path: string,
+    private readonly maxValues: number | undefined,
+  ) {}
+
+  /** `where` is e.g. "line 3" or "element 3". */
+  add(vec: unknown, where: string): void {
+    if (!Array.isArray(vec)) throw new LatentError('format', `${where}: the embedding is not an array of numbers`, this.path);
+    if (this.cols < 0) {
+      if (vec.length === 0) throw new LatentError('shape', `${where}: the embedding is empty`, this.path);
+      this.cols = vec.length;
+    } else if (vec.length !== this.cols) {
+      throw new LatentError('shape', `${where} has ${vec.length} values, expected ${this.cols}`, this.path);
+    }
+    for (let j = 0; j < vec.length; j++) {
+      const v = vec[j];
+      if (typeof v !== 'number') {
+        throw new LatentError('value', `${where}, value ${j}: ${JSON.stringify(v)?.slice(0, 40)} is not a number`, this.path);
+      }
+      if (v - v !== 0) throw new LatentError('value', `${where}, value ${j} is ${describeNonFinite(v)}`, this.path);
+    }
+    this.values.pushAll(vec as number[]);
+    this.rows++;
+    if (this.values.length > (this.maxValues ?? Infinity)) checkMaxValues(this.rows, this.cols, this.maxValues, this.path);
+  }
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Python's json.dumps writes NaN / Infinity, which JSON.parse rejects: say so plainly. */
+function parseError(e: unknown, text: string, where: string, path: string): LatentError {
+  const m = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/.exec(text);
+  if (m) return new LatentError('value', `${where} contains ${m[1]} (not valid JSON, and not a finite value)`, path);
+  return new LatentError('format', `${where}: invalid JSON: ${(e as Error).message}`, path);
+}
+
+export async function readJsonl(path: string, options: ReadOptions = {}, format = 'jsonl'): Promise<EmbeddingTable> {
+  const sink = new RowSink(path, options.maxValues);
+  const ids: string[] = [];
+  const labels: string[] = [];
+  let mode: 'array' | 'object' | undefined;
+  let field: string | undefined = options.array;
+  let idField: string | undefined;
+  let labelField: string | undefined;
+  for await (const batch of readLineBatches(path, options.signal)) {
+    for (let k = 0; k < batch.lines.length; k++) {
+      const line = batch.lines[k];
+      if (line.trim() === '') continue;
+      const where = `line ${batch.first + k}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        throw parseError(e, line, where, path);
+      }
+      if (mode === undefined) {
+        if (Array.isArray(value)) mode = 'array';
+        else if (isObject(value)) {
+          mode = 'object';
+          field ??= ROW_FIELDS.find((f) => f in value);
+          if (field === undefined || !(field in value)) {
+            throw new LatentError(
+              'format',
+              `${where}: no embedding field (${options.array !== undefined ? JSON.stringify(options.array) : ROW_FIELDS.join(', ')}); fields are: ${Object.keys(value).join(', ')}`,
+              path,
+            );
+          }
+          const idName = options.idColumn ?? 'id';
+          const labelName = options.labelColumn ?? 'label';
+          if (idName in value) idField = idName;
+          else if (options.idColumn !== undefined) throw new LatentError('usage', `${where}: no id field ${JSON.stringify(idName)}`, path);
+          if (labelName in value) labelField = labelName;
+          else if (options.labelColumn !== undefined) throw new LatentError('usage', `${where}: no label field ${JSON.stringify(labelName)}`, path);
+        } else {
+          throw new LatentError('format', `${where}: expected an array of numbers or an object with an embedding field`, path);
+        }
+      }
+      if (mode === 'array') {
+        if (!Array.isArray(value)) throw new LatentError('format', `${where}: expected an array of numbers like the lines before`, path);
+        sink.add(value, where);
+      } else {
+        if (!isObject(value)) throw new LatentError('format', `${where}: expected an object like the lines before`, path);
+        if (!(field! in value)) throw new LatentError('format', `${where}: no ${JSON.stringify(field)} field`, path);
+        sink.add(value[field!], where);
+        if (idField !== undefined) {
+          if (value[idField] === undefined || value[idField] === null) throw new LatentError('ids', `${where}: no ${JSON.stringify(idField)}`, path);
+          ids.push(str(value[idField]));
+        }
+        if (labelField !== undefined) labels.push(value[labelField] === undefined || value[labelField] === null ? '' : str(value[labelField]));
+      }
+    }
+  }
+  if (sink.rows === 0) throw new LatentError('format', 'file is empty (no lines with values)', path);
+  return {
+    matrix: { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() },
+    ids: idField !== undefined ? ids : undefined,
+    labels: labelField !== undefined ? labels : undefined,
+    path,
+    format,
+    dtype: 'text',
+    arrayName: mode === 'object' ? field : undefined,
+  };
+}
+
+export async function readJson(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
+  const text = await readFile(path, 'utf8');
+  throwIfCancelled(options.signal, path);
+  if (text.trim() === '') throw new LatentError('format', 'file is empty', path);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    throw parseError(e, text, 'the file', path);
+  }
+  const sink = new RowSink(path, options.maxValues);
+  const table = (ids?: string[], labels?: string[], arrayName?: string): EmbeddingTable => {
+    if (sink.rows === 0) throw new LatentError('shape', 'no embeddings in the file', path);
+    return { matrix: { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() }, ids, labels, path, format: 'json', dtype: 'text', arrayName };
+  };
+
+  if (Array.isArray(doc)) {
+    if (doc.length === 0) throw new LatentError('shape', 'the array is empty', path);
+    if (!isObject(doc[0])) {
+      doc.forEach((row, i) => sink.add(row, `element ${i}`));
+      return table();
+    }
+    const first = doc[0];
+    const field = options.array ?? ROW_FIELDS.find((f) => f in first);
+    if (field === undefined || !(field in first)) {
+      throw new LatentError('format', `element 0: no embedding field; fields are: ${Object.keys(first).join(', ')}`, path);
+    }
+    const idName = options.idColumn ?? 'id';
+    const labelName = options.labelColumn ?? 'label';
+    const hasIds = idName in first;
+    const hasLabels = labelName in first;
+    const ids: string[] = [];
+    const labels: string[] = [];
+    doc.forEach((obj, i) => {
+      if (!isObject(obj)) throw new LatentError('format', `element ${i}: expected an object like element 0`, path);
+      sink.add(obj[field], `element ${i}`);
+      if (hasIds) {
+        if (obj[idName] === undefined || obj[idName] === null) throw new LatentError('ids', `element ${i}: no ${JSON.stringify(idName)}`, path);
+        ids.push(str(obj[idName]));
+      }
+      if (hasLabels) labels.push(obj[labelName] === undefined || obj[labelName] === null ? '' : str(obj[labelName]));
+    });
+    return table(hasIds ? ids : undefined, hasLabels ? labels : undefined, field);
+  }
+
+  if (isObject(doc)) {
+    const key = options.array ?? COLUMN_FIELDS.find((f) => Array.isArray(doc[f]));
+    if (key !== undefined && Array.isArray(doc[key])) {
+      const rows = doc[key] as unknown[];
+      rows.forEach((row, i) => sink.add(row, `${key}[${i}]`));
+      const column = (name: string, given: boolean): string[] | undefined => {
+        const v = doc[name];
+        if (v === undefined) {
+          if (given) throw new LatentError('usage', `no ${JSON.stringify(name)} field`, path);
+          return undefined;
+        }
+        if (!Array.isArray(v)) throw new LatentError('format', `"${name}" is not an array`, path);
+        if (v.length !== rows.length) {
+          throw new LatentError('shape', `"${name}" has ${v.length} entries but "${key}" has ${rows.length}`, path);
+        }
+        return v.map(str);
+      };
+      const ids = column(options.idColumn ?? 'ids', options.idColumn !== undefined);
+      const labels = column(options.labelColumn ?? 'labels', options.labelColumn !== undefined);
+      return table(ids, labels, key);
+    }
+    if (options.array !== undefined) throw new LatentError('usage', `no array field ${JSON.stringify(options.array)}`, path);
+    const entries = Object.entries(doc);
+    if (entries.length > 0 && entries.every(([, v]) => Array.isArray(v))) {
+      for (const [word, vec] of entries) sink.add(vec, `key ${JSON.stringify(word)}`);
+      return table(entries.map(([w]) => w));
+    }
+    throw new LatentError(
+      'format',
+      `expected an array of vectors, an array of objects, {"embeddings": [...], "ids": [...]} or {"word": [...]}; found an object with keys: ${Object.keys(doc).slice(0, 10).join(', ')}`,
+      path,
+    );
+  }
+  throw new LatentError('format', 'expected an array or an object at the top level', path);
+}

@@ -1,0 +1,471 @@
+/**
+ * Readers: every committed fixture variant reads back exactly the matrix of
+ * expected.json (with ids / labels where the format has them), and every broken
+ * fixture fails with the right LatentError code and a message naming the file
+ * and the problem. Fixtures: scripts/gen-format-fixtures.py, scripts/gen-parquet-fixtures.mjs.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { readEmbeddings, supportedExtensions, type ReadOptions } from '../../src/core/io';
+import { readDelimited, splitCsv } from '../../src/core/io/delimited';
+import { parsePyLiteral, PyDict, PyTuple } from '../../src/core/io/pyliteral';
+import { halfToNumber, numberToHalf } from '../../src/core/io/float16';
+import { assertMatrix, expected, fx, rejectsWith, tempDir } from './io-helpers';
+
+const M = expected.matrix;
+const F32 = Float32Array;
+const F64 = Float64Array;
+
+describe('npy', () => {
+  const cases: [string, string, typeof F32 | typeof F64, number[][]][] = [
+    ['m_v1_f4.npy', '<f4', F32, M],
+    ['m_v2_f4.npy', '<f4', F32, M],
+    ['m_v3_f4.npy', '<f4', F32, M],
+    ['m_f4le.npy', '<f4', F32, M],
+    ['m_f4be.npy', '>f4', F32, M],
+    ['m_f8le.npy', '<f8', F64, M],
+    ['m_f8be.npy', '>f8', F64, M],
+    ['m_f2le.npy', '<f2', F32, M],
+    ['m_f2be.npy', '>f2', F32, M],
+    ['m_f4le_fortran.npy', '<f4', F32, M],
+    ['m_f4be_fortran.npy', '>f4', F32, M],
+    ['m_f8le_fortran.npy', '<f8', F64, M],
+    ['m_f8be_fortran.npy', '>f8', F64, M],
+    ['m_f2le_fortran.npy', '<f2', F32, M],
+    ['m_f2be_fortran.npy', '>f2', F32, M],
+    ['int_u1.npy', '|u1', F32, expected.int_matrix],
+    ['int_u2le.npy', '<u2', F32, expected.int_matrix],
+    ['int_u4le.npy', '<u4', F64, expected.int_matrix],
+    ['int_u8le.npy', '<u8', F64, expected.int_matrix],
+    ['signed_i1.npy', '|i1', F32, expected.signed_matrix],
+    ['signed_i2le.npy', '<i2', F32, expected.signed_matrix],
+    ['signed_i2be.npy', '>i2', F32, expected.signed_matrix],
+    ['signed_i4le.npy', '<i4', F64, expected.signed_matrix],
+    ['signed_i4be.npy', '>i4', F64, expected.signed_matrix],
+    ['signed_i8le.npy', '<i8', F64, expected.signed_matrix],
+    ['signed_i8be.npy', '>i8', F64, expected.signed_matrix],
+    ['signed_i4le_fortran.npy', '<i4', F64, expected.signed_matrix],
+    ['bool_b1.npy', '|b1', F32, expected.int_matrix.map((r) => r.map((v) => v % 2))],
+  ];
+  for (const [file, dtype, ctor, rows] of cases) {
+    it(`reads ${file} (${dtype})`, async () => {
+      const t = await readEmbeddings(fx(file));
+      assert.equal(t.format, 'npy');
+      assert.equal(t.dtype, dtype);
+      assert.equal(t.path, fx(file));
+      assert.equal(t.ids, undefined);
+      assertMatrix(t.matrix, rows, ctor);
+    });
+  }
+
+  it('parses hand-written headers: double quotes, no trailing comma, Python 2 longs, key order', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const dict = `{"shape": (2L, 3L), "fortran_order": True, "descr": "<f4"}`;
+      const header = Buffer.from(dict + ' '.repeat(64 - ((10 + dict.length + 1) % 64)) + '\n', 'latin1');
+      const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+      // Fortran order: columns (1, 4), (2, 5), (3, 6).
+      const data = Buffer.from(new Float32Array([1, 4, 2, 5, 3, 6]).buffer);
+      const file = path.join(dir, 'hand.npy');
+      writeFileSync(file, Buffer.concat([pre, header, data]));
+      assertMatrix((await readEmbeddings(file)).matrix, [
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('parses Python literals without eval', () => {
+    const v = parsePyLiteral("{'descr': '<f4', 'fortran_order': False, 'shape': (7, 5), 'x': [1, -2,], 'y': None, 'z': 'a\\'b',}");
+    assert.ok(v instanceof PyDict);
+    assert.equal(v.entries.get('descr'), '<f4');
+    assert.equal(v.entries.get('fortran_order'), false);
+    assert.deepEqual((v.entries.get('shape') as PyTuple).items, [7, 5]);
+    assert.deepEqual(v.entries.get('x'), [1, -2]);
+    assert.equal(v.entries.get('y'), null);
+    assert.equal(v.entries.get('z'), "a'b");
+    assert.deepEqual((parsePyLiteral('(5,)') as PyTuple).items, [5]);
+    assert.throws(() => parsePyLiteral("{'a': __import__('os')}"));
+    assert.throws(() => parsePyLiteral("{'a': 1} extra"));
+  });
+});
+
+describe('npz', () => {
+  it('reads a stored member by name, with or without .npy', async () => {
+    for (const array of ['embeddings', 'embeddings.npy']) {
+      const t = await readEmbeddings(fx('m_stored.npz'), { array });
+      assert.equal(t.format, 'npz');
+      assert.equal(t.dtype, '<f4');
+      assert.equal(t.arrayName, 'embeddings');
+      assertMatrix(t.matrix, M, F32);
+    }
+    const other = await readEmbeddings(fx('m_stored.npz'), { array: 'other' });
+    assertMatrix(other.matrix, expected.signed_matrix, F64);
+  });
+  it('reads a deflated member', async () => {
+    const t = await readEmbeddings(fx('m_deflated.npz'), { array: 'embeddings' });
+    assert.equal(t.dtype, '<f8');
+    assertMatrix(t.matrix, M, F64);
+  });
+  it('reads members whose local header defers the sizes to ZIP64 extras (newer Python zipfile)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const bytes = readFileSync(fx('m_stored.npz'));
+      assert.equal(bytes.readUInt32LE(0), 0x04034b50);
+      bytes.writeUInt32LE(0xffffffff, 18);
+      bytes.writeUInt32LE(0xffffffff, 22);
+      const f = path.join(dir, 'zip64.npz');
+      writeFileSync(f, bytes);
+      assertMatrix((await readEmbeddings(f, { array: 'embeddings' })).matrix, M, F32);
+    } finally {
+      cleanup();
+    }
+  });
+  it('uses the only member when no array is given', async () => {
+    const t = await readEmbeddings(fx('m_single.npz'));
+    assert.equal(t.arrayName, 'arr_0');
+    assertMatrix(t.matrix, M, F32);
+  });
+  it('lists the members when the choice is ambiguous or wrong', async () => {
+    await rejectsWith(readEmbeddings(fx('m_stored.npz')), 'usage', 'm_stored.npz', 'embeddings, other', '--array');
+    await rejectsWith(readEmbeddings(fx('m_deflated.npz'), { array: 'nope' }), 'usage', 'm_deflated.npz', '"nope"', 'embeddings, other');
+  });
+  it('refuses member names with ".."', async () => {
+    await rejectsWith(readEmbeddings(fx('bad_evil.npz'), { array: 'embeddings' }), 'format', 'bad_evil.npz', '../evil.npy');
+  });
+  it('refuses members larger than maxValues allows, before inflating them', async () => {
+    await rejectsWith(readEmbeddings(fx('m_stored.npz'), { array: 'embeddings', maxValues: 1 }), 'unsupported', 'm_stored.npz', 'limit of 1');
+    // Patch the central directory so the first member declares ~2 GB uncompressed.
+    const { dir, cleanup } = tempDir();
+    try {
+      const bytes = readFileSync(fx('m_stored.npz'));
+      const cd = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      bytes.writeUInt32LE(0x7ffffff0, cd + 24);
+      const f = path.join(dir, 'huge.npz');
+      writeFileSync(f, bytes);
+      const first = bytes.toString('latin1', cd + 46, cd + 46 + bytes.readUInt16LE(cd + 28)).replace(/\.npy$/, '');
+      await rejectsWith(readEmbeddings(f, { array: first, maxValues: 1000 }), 'unsupported', 'huge.npz', 'declares 2147483632 bytes');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('safetensors', () => {
+  for (const [file, dtype, ctor] of [
+    ['m_f32.safetensors', 'F32', F32],
+    ['m_f64.safetensors', 'F64', F64],
+    ['m_f16.safetensors', 'F16', F32],
+    ['m_bf16.safetensors', 'BF16', F32],
+  ] as const) {
+    it(`reads ${file}`, async () => {
+      const t = await readEmbeddings(fx(file), { array: 'embeddings' });
+      assert.equal(t.format, 'safetensors');
+      assert.equal(t.dtype, dtype);
+      assert.equal(t.arrayName, 'embeddings');
+      assertMatrix(t.matrix, M, ctor);
+      const aux = await readEmbeddings(fx(file), { array: 'aux' });
+      assertMatrix(aux.matrix, M.slice(0, 3).map((r) => r.map((v) => v * 2)), ctor);
+    });
+  }
+  it('reads integer tensors as float64 and picks the only tensor', async () => {
+    const t = await readEmbeddings(fx('signed_i32.safetensors'));
+    assert.equal(t.dtype, 'I32');
+    assertMatrix(t.matrix, expected.signed_matrix, F64);
+  });
+  it('lists the tensors when the choice is ambiguous or wrong', async () => {
+    await rejectsWith(readEmbeddings(fx('m_f32.safetensors')), 'usage', 'm_f32.safetensors', 'aux, embeddings');
+    await rejectsWith(readEmbeddings(fx('m_f32.safetensors'), { array: 'x' }), 'usage', '"x"', 'aux, embeddings');
+  });
+});
+
+describe('csv / tsv', () => {
+  it('reads a csv with header, id and label columns (RFC 4180 quotes, CRLF)', async () => {
+    const t = await readEmbeddings(fx('m_header.csv'));
+    assert.equal(t.format, 'csv');
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+    assert.deepEqual(t.labels, expected.labels);
+  });
+  it('reads a csv without header (numbers only)', async () => {
+    const t = await readEmbeddings(fx('m_noheader.csv'));
+    assertMatrix(t.matrix, M, F64);
+    assert.equal(t.ids, undefined);
+    assert.equal(t.labels, undefined);
+  });
+  it('takes a non-numeric first column as ids when there is no header', async () => {
+    const t = await readEmbeddings(fx('m_noheader_ids.csv'));
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+  });
+  it('reads a tsv with a "word" column as ids', async () => {
+    const t = await readEmbeddings(fx('m_header.tsv'));
+    assert.equal(t.format, 'tsv');
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+    assert.deepEqual(t.labels, expected.labels);
+  });
+  it('honours idColumn / labelColumn by name and by index, and header: false', async () => {
+    const byName = await readEmbeddings(fx('m_header.csv'), { idColumn: 'label', labelColumn: 'id' });
+    assert.deepEqual(byName.ids, expected.labels);
+    assert.deepEqual(byName.labels, expected.ids);
+    const byIndex = await readEmbeddings(fx('m_noheader_ids.csv'), { idColumn: '0', header: false });
+    assert.deepEqual(byIndex.ids, expected.ids);
+    await rejectsWith(readEmbeddings(fx('m_header.csv'), { header: false }), 'value', 'm_header.csv', 'line 1, column 2', '"label" is not a number');
+    await rejectsWith(readEmbeddings(fx('m_header.csv'), { idColumn: 'nope' }), 'usage', 'no id column named "nope"', 'd0');
+  });
+  it('handles quoted fields with newlines, quotes and commas; pandas index columns; NaN cells', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const a = path.join(dir, 'a.csv');
+      writeFileSync(a, 'name,x,y\n"multi\nline",1,2\n"say ""hi"", ok",3,4\n');
+      const t = await readEmbeddings(a);
+      assert.deepEqual(t.ids, ['multi\nline', 'say "hi", ok']);
+      assertMatrix(t.matrix, [
+        [1, 2],
+        [3, 4],
+      ]);
+      const b = path.join(dir, 'b.csv');
+      writeFileSync(b, ',0,1\n0,0.5,1.5\n1,2.5,3.5\n'); // pandas DataFrame(array).to_csv()
+      const tb = await readEmbeddings(b);
+      assert.deepEqual(tb.ids, ['0', '1']);
+      assertMatrix(tb.matrix, [
+        [0.5, 1.5],
+        [2.5, 3.5],
+      ]);
+      const c = path.join(dir, 'c.csv');
+      writeFileSync(c, '1,2\n3,nan\n');
+      await rejectsWith(readEmbeddings(c), 'value', 'c.csv', 'line 2, column 2 is NaN');
+      const d = path.join(dir, 'd.csv');
+      writeFileSync(d, '1,2\n"3,4\n');
+      await rejectsWith(readEmbeddings(d), 'format', 'd.csv', 'line 2', 'never closed');
+    } finally {
+      cleanup();
+    }
+  });
+  it('splits RFC 4180 records', () => {
+    assert.deepEqual(splitCsv('a,"b,c","d""e",', ','), ['a', 'b,c', 'd"e', '']);
+    assert.equal(splitCsv('a,"b', ','), undefined);
+  });
+  it('reads a projector vectors.tsv with a single-column metadata.tsv (labels)', async () => {
+    const t = await readEmbeddings(fx('projector_vectors.tsv'), { metadata: fx('projector_metadata_single.tsv') });
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.labels, expected.labels);
+    assert.equal(t.ids, undefined);
+  });
+  it('reads a projector vectors.tsv with a multi-column metadata.tsv (ids and labels)', async () => {
+    const t = await readEmbeddings(fx('projector_vectors.tsv'), { metadata: fx('projector_metadata_multi.tsv') });
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+    assert.deepEqual(t.labels, expected.labels);
+    const swapped = await readEmbeddings(fx('projector_vectors.tsv'), {
+      metadata: fx('projector_metadata_multi.tsv'),
+      idColumn: 'label',
+      labelColumn: 'word',
+    });
+    assert.deepEqual(swapped.ids, expected.labels);
+  });
+  it('names both files when the metadata row count differs', async () => {
+    await rejectsWith(
+      readEmbeddings(fx('projector_vectors.tsv'), { metadata: fx('projector_metadata_short.tsv') }),
+      'shape',
+      'projector_metadata_short.tsv',
+      'projector_vectors.tsv',
+      'has 6 rows',
+      '7 vectors',
+    );
+  });
+});
+
+describe('json / jsonl', () => {
+  it('reads jsonl arrays', async () => {
+    const t = await readEmbeddings(fx('m_arrays.jsonl'));
+    assert.equal(t.format, 'jsonl');
+    assertMatrix(t.matrix, M, F64);
+  });
+  it('reads jsonl objects with id and label', async () => {
+    const t = await readEmbeddings(fx('m_objects.jsonl'));
+    assertMatrix(t.matrix, M, F64);
+    assert.equal(t.arrayName, 'embedding');
+    assert.deepEqual(t.ids, expected.ids);
+    assert.deepEqual(t.labels, expected.labels);
+  });
+  it('reads .ndjson with a "vector" field', async () => {
+    const t = await readEmbeddings(fx('m_vector.ndjson'));
+    assert.equal(t.arrayName, 'vector');
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+  });
+  it('reads the three .json shapes', async () => {
+    for (const file of ['m_arrays.json', 'm_objects.json', 'm_columns.json']) {
+      const t = await readEmbeddings(fx(file));
+      assert.equal(t.format, 'json');
+      assertMatrix(t.matrix, M, F64);
+      if (file !== 'm_arrays.json') {
+        assert.deepEqual(t.ids, expected.ids, file);
+        assert.deepEqual(t.labels, expected.labels, file);
+      }
+    }
+  });
+  it('reads a {"word": vector} object and reports bad elements by index', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const a = path.join(dir, 'dict.json');
+      writeFileSync(a, JSON.stringify({ cat: [1, 2], dog: [3, 4.5] }));
+      const t = await readEmbeddings(a);
+      assert.deepEqual(t.ids, ['cat', 'dog']);
+      assertMatrix(t.matrix, [
+        [1, 2],
+        [3, 4.5],
+      ]);
+      const b = path.join(dir, 'bad.json');
+      writeFileSync(b, '[[1, 2], [3, "x"]]');
+      await rejectsWith(readEmbeddings(b), 'value', 'bad.json', 'element 1, value 1', 'not a number');
+      const c = path.join(dir, 'ragged.json');
+      writeFileSync(c, '[[1, 2], [3]]');
+      await rejectsWith(readEmbeddings(c), 'shape', 'ragged.json', 'element 1 has 1 values, expected 2');
+      const d = path.join(dir, 'nan.jsonl');
+      writeFileSync(d, '[1, 2]\n[NaN, 2]\n');
+      await rejectsWith(readEmbeddings(d), 'value', 'nan.jsonl', 'line 2 contains NaN');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('word2vec', () => {
+  it('reads .vec with a header', async () => {
+    const t = await readEmbeddings(fx('m.vec'));
+    assert.equal(t.format, 'word2vec-text');
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+  });
+  it('reads GloVe-style .txt without a header', async () => {
+    const t = await readEmbeddings(fx('m_glove.txt'));
+    assertMatrix(t.matrix, M, F64);
+    assert.deepEqual(t.ids, expected.ids);
+  });
+  it('reads word2vec binary', async () => {
+    const t = await readEmbeddings(fx('m.bin'));
+    assert.equal(t.format, 'word2vec-bin');
+    assert.equal(t.dtype, '<f4');
+    assertMatrix(t.matrix, M, F32);
+    assert.deepEqual(t.ids, expected.ids);
+  });
+});
+
+describe('parquet', () => {
+  for (const [file, dtype, ctor, column] of [
+    ['m_float.parquet', 'float', F32, 'embedding'],
+    ['m_double.parquet', 'double', F64, 'vector'],
+    ['m_float16.parquet', 'float16', F32, 'emb'],
+  ] as const) {
+    it(`reads ${file}`, async () => {
+      const t = await readEmbeddings(fx(file));
+      assert.equal(t.format, 'parquet');
+      assert.equal(t.dtype, dtype);
+      assert.equal(t.arrayName, column);
+      assertMatrix(t.matrix, M, ctor);
+      assert.deepEqual(t.ids, expected.ids);
+      assert.deepEqual(t.labels, expected.labels);
+    });
+  }
+  it('honours array / idColumn / labelColumn', async () => {
+    const t = await readEmbeddings(fx('m_float.parquet'), { array: 'embedding', idColumn: 'label', labelColumn: 'id' });
+    assert.deepEqual(t.ids, expected.labels);
+    assert.deepEqual(t.labels, expected.ids);
+    await rejectsWith(readEmbeddings(fx('m_float.parquet'), { array: 'id' }), 'unsupported', 'column "id" has type', 'expected a list of floats');
+    await rejectsWith(readEmbeddings(fx('m_float.parquet'), { array: 'nope' }), 'usage', 'no column "nope"', 'embedding: list<FLOAT>');
+  });
+});
+
+describe('broken files', () => {
+  const cases: [string, string, ...string[]][] = [
+    ['bad_truncated.npy', 'format', 'file is truncated', 'header says (7, 5) <f4 = 140 bytes', 'file has 110'],
+    ['bad_shape_lie.npy', 'format', 'file is truncated', 'header says (70, 5) <f4 = 1400 bytes', 'file has 140'],
+    ['bad_nan.npy', 'value', 'row 2, column 3 is NaN'],
+    ['bad_inf.npy', 'value', 'row 4, column 1 is -Inf'],
+    ['bad_1d.npy', 'shape', 'expected a 2-D array, got shape (5,)'],
+    ['bad_3d.npy', 'shape', 'expected a 2-D array, got shape (2, 3, 4)'],
+    ['bad_empty_rows.npy', 'shape', 'shape (0, 5)'],
+    ['bad_object.npy', 'unsupported', 'pickled object arrays are not supported'],
+    ['bad_magic.npy', 'format', 'not a .npy file'],
+    ['empty.npy', 'format', 'file is empty'],
+    ['empty.csv', 'format', 'file is empty'],
+    ['bad_ragged.csv', 'shape', 'line 3 has 5 values, expected 4'],
+    ['bad_notnumber.csv', 'value', 'line 3, column 4', '"abc" is not a number'],
+    ['bad_line.jsonl', 'format', 'line 3', 'invalid JSON'],
+    ['bad_count.vec', 'shape', 'header says 8 words, file has 7'],
+    ['bad_dim.vec', 'shape', 'line 2 has 5 values, expected 6'],
+    ['bad_truncated.bin', 'format', 'file is truncated', 'header says 7 words, found 6'],
+    ['bad_offsets.safetensors', 'format', 'data_offsets [100, 240]', 'outside the file'],
+    ['bad_header_len.safetensors', 'format', 'header length', 'more than 100 MB'],
+    ['bad_evil.npz', 'format', '"../evil.npy" is not allowed'],
+    ['bad_string_embedding.parquet', 'unsupported', 'column "embedding" has type BYTE_ARRAY (UTF8), expected a list of floats'],
+  ];
+  for (const [file, code, ...fragments] of cases) {
+    it(`${file} → ${code}`, async () => {
+      const e = await rejectsWith(readEmbeddings(fx(file)), code as never, ...fragments);
+      assert.equal(e.file, fx(file));
+      assert.ok(e.message.includes(file), 'message names the file');
+    });
+  }
+  it('refuses unknown extensions, listing the supported ones', async () => {
+    await rejectsWith(readEmbeddings(fx('expected.gz')), 'unsupported', '".gz"', '.npy', '.parquet');
+    assert.ok(supportedExtensions.includes('.safetensors'));
+    assert.ok(supportedExtensions.includes('.ndjson'));
+  });
+  it('dispatches on the extension case-insensitively', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const f = path.join(dir, 'UPPER.CSV');
+      writeFileSync(f, '1,2\n3,4\n');
+      assertMatrix((await readEmbeddings(f)).matrix, [
+        [1, 2],
+        [3, 4],
+      ]);
+    } finally {
+      cleanup();
+    }
+  });
+  it('reports a missing file as an io error', async () => {
+    await rejectsWith(readEmbeddings(fx('does-not-exist.npy')), 'io', 'does-not-exist.npy', 'no such file');
+  });
+  it('enforces maxValues', async () => {
+    await rejectsWith(readEmbeddings(fx('m_f4le.npy'), { maxValues: 34 }), 'unsupported', '35 values', 'limit of 34');
+    await rejectsWith(readEmbeddings(fx('m_noheader.csv'), { maxValues: 10 }), 'unsupported', 'limit of 10');
+    await rejectsWith(readEmbeddings(fx('m.bin'), { maxValues: 10 }), 'unsupported', 'limit of 10');
+  });
+});
+
+describe('cancellation', () => {
+  const aborted = (): ReadOptions => {
+    const c = new AbortController();
+    c.abort();
+    return { signal: c.signal };
+  };
+  for (const file of ['m_f4le.npy', 'm_header.csv', 'm_objects.jsonl', 'm.vec', 'm.bin', 'm_float.parquet', 'm_f32.safetensors']) {
+    it(`stops reading ${file} when the signal is aborted`, async () => {
+      await rejectsWith(readEmbeddings(fx(file), { ...aborted(), array: file.endsWith('.safetensors') ? 'embeddings' : undefined }), 'cancelled', file);
+    });
+  }
+  it('readers check the signal between chunks, not only on entry', async () => {
+    await rejectsWith(readDelimited(fx('m_header.csv'), aborted(), 'csv'), 'cancelled', 'm_header.csv');
+  });
+});
+
+describe('float16', () => {
+  it('decodes special values and round-trips every finite half', () => {
+    assert.equal(halfToNumber(0x3c00), 1);
+    assert.equal(halfToNumber(0xc000), -2);
+    assert.equal(halfToNumber(0x7bff), 65504);
+    assert.equal(halfToNumber(0x0001), 2 ** -24);
+    assert.equal(halfToNumber(0x7c00), Infinity);
+    assert.ok(Number.isNaN(halfToNumber(0x7e00)));
+    for (let h = 0; h < 0x7c00; h++) assert.equal(numberToHalf(halfToNumber(h)), h);
+  });
+});
