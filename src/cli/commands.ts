@@ -1,0 +1,231 @@
+/** The three CLI commands on top of core: each returns an exit code. */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Linalg } from '../core/backend';
+import { LatentError } from '../core/errors';
+import { NpyStreamWriter, openNpy, readEmbeddings, writeCsv, writeJson, writeNpy } from '../core/io';
+import { sliceRows, toFloat32, type Matrix } from '../core/matrix';
+import type { MethodName } from '../core/methods';
+import { checkOutputs, writeOutputs } from '../core/outputs';
+import { evaluateJob, prepareJob, type InputOptions, type MethodRun, type PreparedJob } from '../core/pipeline';
+import type { PrepName } from '../core/prep';
+import type { ProgressListener } from '../core/progress';
+import { compareResult, fitResult, type CompareJson, type ResultJson } from '../core/results';
+import { translate, translatorFromJson, translatorToJson } from '../core/translator';
+import { num, renderTable } from './table';
+
+export interface FitCommand extends InputOptions {
+  method: MethodName;
+  prep: PrepName;
+  ridge?: number;
+  out: string;
+  force: boolean;
+  json: boolean;
+}
+
+const FIT_OUTPUTS = { result: 'result.json', translated: 'translated.npy', translator: 'translator.json', pairs: 'pairs.csv' };
+
+export async function runFit(o: FitCommand): Promise<number> {
+  await checkOutputs(o.out, Object.values(FIT_OUTPUTS), o.force);
+  const job = await prepareJob(o);
+  const { runs, baseline } = await evaluateJob(job, { methods: [o.method], preps: [o.prep], ridge: o.ridge, threads: o.threads, signal: o.signal, onEvent: o.onEvent });
+  const run = runs[0];
+  const result = fitResult(job, run, baseline, o.seed, FIT_OUTPUTS);
+  await writeOutputs(
+    o.out,
+    [
+      { name: FIT_OUTPUTS.translated, write: (p) => writeNpy(p, toFloat32(run.translated), { force: true }) },
+      { name: FIT_OUTPUTS.translator, write: (p) => writeJson(p, translatorToJson(run.translator), { force: true }) },
+      { name: FIT_OUTPUTS.pairs, write: (p) => fs.writeFile(p, pairsCsv(job, run, baseline?.heldOutPerPair?.cosine)) },
+      { name: FIT_OUTPUTS.result, write: (p) => writeJson(p, result, { force: true }) },
+    ],
+    o.force,
+  );
+  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : fitReport(result, o.out));
+  return 0;
+}
+
+export interface CompareCommand extends InputOptions {
+  methods: MethodName[];
+  preps: PrepName[];
+  ridge?: number;
+  out?: string;
+  force: boolean;
+  json: boolean;
+}
+
+export async function runCompare(o: CompareCommand): Promise<number> {
+  if (o.out) await checkOutputs(o.out, ['compare.json'], o.force);
+  const job = await prepareJob(o);
+  const { runs, baseline } = await evaluateJob(job, { methods: o.methods, preps: o.preps, ridge: o.ridge, threads: o.threads, signal: o.signal, onEvent: o.onEvent });
+  const result = compareResult(job, runs, baseline);
+  if (o.out) await writeOutputs(o.out, [{ name: 'compare.json', write: (p) => writeJson(p, result, { force: true }) }], o.force);
+  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : compareReport(result));
+  return 0;
+}
+
+export interface TranslateCommand {
+  translator: string;
+  input: string;
+  inputArray?: string;
+  out: string;
+  chunkRows?: number;
+  threads?: number;
+  force: boolean;
+  signal?: AbortSignal;
+  onEvent?: ProgressListener;
+}
+
+/** Input bytes per chunk when streaming: bounded memory whatever the file size. */
+const CHUNK_BYTES = 32 * 1024 * 1024;
+
+export async function runTranslate(o: TranslateCommand): Promise<number> {
+  const ext = path.extname(o.out).toLowerCase();
+  if (!['.npy', '.csv', '.json'].includes(ext)) throw new LatentError('usage', `--out must end in .npy, .csv or .json, got "${o.out}"`);
+  await checkOutputs(path.dirname(o.out), [path.basename(o.out)], o.force);
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(o.translator, 'utf8'));
+  } catch (e) {
+    throw new LatentError('format', `cannot read the translator: ${(e as Error).message}`, o.translator, { cause: e });
+  }
+  const t = translatorFromJson(json, o.translator);
+  const la = new Linalg({ threads: o.threads });
+  try {
+    if (ext === '.npy' && path.extname(o.input).toLowerCase() === '.npy' && !o.inputArray) {
+      await translateStreaming(o, t, la);
+    } else {
+      const table = await readEmbeddings(o.input, { array: o.inputArray, signal: o.signal });
+      const y = await translateChunks(table.matrix, o, t, la);
+      if (ext === '.npy') await writeNpy(o.out, y, { force: o.force });
+      else if (ext === '.csv') await writeCsv(o.out, y, { ids: table.ids, force: o.force });
+      else await writeJson(o.out, { ids: table.ids, embeddings: toRowsArray(y) }, { force: o.force });
+      process.stderr.write(`translated ${y.rows} rows (${t.sourceDim} → ${t.targetDim} dims) into ${o.out}\n`);
+    }
+  } finally {
+    await la.dispose();
+  }
+  return 0;
+}
+
+async function translateStreaming(o: TranslateCommand, t: ReturnType<typeof translatorFromJson>, la: Linalg): Promise<void> {
+  const src = await openNpy(o.input);
+  try {
+    if (src.cols !== t.sourceDim) throw new LatentError('shape', `has ${src.cols} dimensions but the translator expects ${t.sourceDim}`, o.input);
+    const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (8 * Math.max(src.cols, t.targetDim))));
+    const writer = await NpyStreamWriter.create(o.out, { rows: src.rows, cols: t.targetDim, force: o.force });
+    try {
+      for (let start = 0; start < src.rows; start += chunk) {
+        if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+        const x = await src.readRows(start, Math.min(chunk, src.rows - start));
+        await writer.append(toFloat32(await translate(t, x, la)));
+        o.onEvent?.({ kind: 'progress', step: 'translate', fraction: Math.min(1, (start + chunk) / src.rows) });
+      }
+      await writer.commit();
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    }
+    process.stderr.write(`translated ${src.rows} rows (${t.sourceDim} → ${t.targetDim} dims) into ${o.out}\n`);
+  } finally {
+    await src.close();
+  }
+}
+
+async function translateChunks(x: Matrix, o: TranslateCommand, t: ReturnType<typeof translatorFromJson>, la: Linalg): Promise<Matrix> {
+  const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (8 * Math.max(x.cols, t.targetDim))));
+  const out = new Float32Array(x.rows * t.targetDim);
+  for (let start = 0; start < x.rows; start += chunk) {
+    if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+    const y = await translate(t, sliceRows(x, start, start + chunk), la);
+    out.set(y.data, start * t.targetDim);
+    o.onEvent?.({ kind: 'progress', step: 'translate', fraction: Math.min(1, (start + chunk) / x.rows) });
+  }
+  return { rows: x.rows, cols: t.targetDim, data: out };
+}
+
+function toRowsArray(m: Matrix): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i < m.rows; i++) rows.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+  return rows;
+}
+
+// ---- reports ----
+
+function csvCell(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function pairsCsv(job: PreparedJob, run: MethodRun, baselineCosine?: Float64Array): string {
+  const pp = run.heldOutPerPair;
+  const lines = ['key,label,cosine,residual_norm,rank,csls_rank' + (baselineCosine ? ',baseline_cosine' : '')];
+  if (pp) {
+    for (let i = 0; i < job.heldKeys.length; i++) {
+      const cells = [csvCell(job.heldKeys[i]), csvCell(job.heldLabels?.[i] ?? ''), String(pp.cosine[i]), String(pp.residualNorm[i]), String(pp.rank[i]), String(pp.cslsRank[i])];
+      if (baselineCosine) cells.push(String(baselineCosine[i]));
+      lines.push(cells.join(','));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function header(r: ResultJson | CompareJson): string {
+  const i = r.inputs;
+  const anchors = i.anchors.mode === 'file' ? `${i.anchors.count} anchors from ${path.basename(i.anchors.file ?? '')}` : `${i.anchors.count} sampled anchors (seed ${i.anchors.seed})`;
+  return (
+    `source  ${i.source.path}  (${i.source.rows} × ${i.source.dims}, ${i.source.dtype})\n` +
+    `target  ${i.target.path}  (${i.target.rows} × ${i.target.dims}, ${i.target.dtype})\n` +
+    `pairs   ${anchors}, ${i.heldOut.count} held-out pairs (${i.heldOut.mode}), joined by ${i.join}\n`
+  );
+}
+
+function fitReport(r: ResultJson, out: string): string {
+  const rows: string[][] = [];
+  const add = (name: string, m: ResultJson['anchors'] | null | undefined) => {
+    if (m) rows.push([name, String(m.count), num(m.cosine), num(m.mse), num(m.top1), num(m.top5), num(m.mrr), num(m.csls.top1), num(m.cka)]);
+  };
+  add('held-out', r.heldOut);
+  add('anchors', r.anchors);
+  add('baseline (no translation), held-out', r.baseline?.heldOut);
+  const d = r.diagnostics;
+  return (
+    header(r) +
+    `method  ${r.options.method}, prep ${r.options.prep}\n\n` +
+    renderTable(['pairs', 'n', 'cosine', 'mse', 'top1', 'top5', 'mrr', 'csls@1', 'cka'], rows, [false, true, true, true, true, true, true, true, true]) +
+    `\n\nanchor rank ${d.sourceRank}/${d.sourceDim}, cross-covariance condition ${num(d.crossCovCondition)}, Procrustes disparity ${num(d.procrustesDisparity)}` +
+    (d.determinant !== undefined ? `, det ${num(d.determinant, 3)}` : '') +
+    `\nwrote ${Object.values(r.outputs).map((f) => path.join(out, f)).join(', ')}\n`
+  );
+}
+
+function compareReport(r: CompareJson): string {
+  const best = (key: string, row: { method: string; prep: string }) => (r.best[key] && r.best[key].method === row.method && r.best[key].prep === row.prep ? '*' : ' ');
+  const multiPrep = new Set(r.rows.map((x) => x.prep)).size > 1;
+  const rows = r.rows.map((row) => {
+    const m = row.heldOut ?? row.anchors;
+    return [
+      row.method,
+      row.prep,
+      num(m.cosine) + best('cosine', row),
+      num(m.mse) + best('mse', row),
+      num(m.top1) + best('top1', row),
+      num(m.top5) + best('top5', row),
+      num(m.mrr) + best('mrr', row),
+      num(m.csls.top1),
+      num(row.anchors.cosine),
+      String(Math.round(row.fitMs)),
+    ];
+  });
+  if (r.baseline?.heldOut ?? r.baseline?.anchors) {
+    const m = (r.baseline.heldOut ?? r.baseline.anchors)!;
+    rows.push(['no translation', '–', num(m.cosine) + ' ', num(m.mse) + ' ', num(m.top1) + ' ', num(m.top5) + ' ', num(m.mrr) + ' ', num(m.csls.top1), num(r.baseline.anchors.cosine), '–']);
+  }
+  const which = r.rows[0]?.heldOut ? 'held-out' : 'anchor (no held-out pairs!)';
+  const table = renderTable(
+    ['method', 'prep', 'cosine', 'mse', 'top1', 'top5', 'mrr', 'csls@1', 'anchor cos', 'fit ms'],
+    rows,
+    [false, false, true, true, true, true, true, true, true, true],
+  );
+  const bestLine = r.best.cosine ? `best held-out cosine: ${r.best.cosine.method}${multiPrep ? ` (${r.best.cosine.prep})` : ''}` : '';
+  return `${header(r)}\n${which} figures; * marks the best in each column\n\n${table}\n\n${bestLine}\n`;
+}
