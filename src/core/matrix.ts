@@ -93,9 +93,3 @@ export function identity(d: number): Matrix {
   for (let i = 0; i < d; i++) out[i * d + i] = 1;
   return { rows: d, cols: d, data: out };
 }
-
-/** Index of the first non-finite value, or -1. */
-export function firstNonFinite(data: FloatArray): number {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
-  return -1;
-}

@@ -152,7 +152,6 @@ async function retrievalMetrics(h: Matrix, y: Matrix, la: Linalg, options: Metri
   const k = Math.min(CSLS_K, n);
   const kj = Math.min(JACCARD_K, n);
   const rank = new Int32Array(n);
-  const own = new Float64Array(n);
   // r_Y(h_i) is constant along row i and cancels in the CSLS rank, so only r_H(y_j) is kept.
   const colTop = new TopK(n, k); // r_H(y_j): y_j's nearest translated rows
   const hNeighbours = new TopK(n, kj, true);
@@ -168,7 +167,6 @@ async function retrievalMetrics(h: Matrix, y: Matrix, la: Linalg, options: Metri
       const i = start + r;
       const o = r * n;
       const self = s.data[o + i];
-      own[i] = self;
       let beats = 0;
       for (let j = 0; j < n; j++) {
         const v = s.data[o + j];

@@ -7,7 +7,7 @@ import { Linalg } from './backend';
 import { LatentError } from './errors';
 import { readEmbeddings, readList } from './io';
 import type { EmbeddingTable, ReadOptions } from './io/types';
-import { firstNonFinite, takeRows, type Matrix } from './matrix';
+import { takeRows, type Matrix } from './matrix';
 import { pairMetrics, type PairMetrics, type PerPair } from './metrics';
 import { METHOD_DESCRIPTIONS, type MethodName } from './methods';
 import { complement, pairById, pairByIndex, samplePairs, selectFromList, type JoinMode, type Pairing } from './pairs';
@@ -85,7 +85,7 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
   };
   const read = (path: string, array: string | undefined, metadata: string | undefined, step: string) =>
     timed(step, timings, o.onEvent, () =>
-      readEmbeddings(path, { array, idColumn: o.idColumn, labelColumn: o.labelColumn, metadata, signal: o.signal } satisfies ReadOptions).then(checkFinite),
+      readEmbeddings(path, { array, idColumn: o.idColumn, labelColumn: o.labelColumn, metadata, signal: o.signal } satisfies ReadOptions),
     );
   const source = await read(o.source, o.sourceArray, o.sourceMetadata, 'read source');
   const target = await read(o.target, o.targetArray, o.targetMetadata, 'read target');
@@ -204,15 +204,6 @@ async function loadLabels(path: string | undefined, source: EmbeddingTable): Pro
     throw new LatentError('shape', `labels file has ${list.values.length} entries but the source has ${source.matrix.rows} rows`, path);
   }
   return list.values;
-}
-
-function checkFinite(t: EmbeddingTable): EmbeddingTable {
-  const bad = firstNonFinite(t.matrix.data);
-  if (bad >= 0) {
-    const r = Math.floor(bad / t.matrix.cols);
-    throw new LatentError('value', `row ${r}, column ${bad % t.matrix.cols} is ${t.matrix.data[bad]}`, t.path);
-  }
-  return t;
 }
 
 function checkDims(t: EmbeddingTable, like: EmbeddingTable): void {
