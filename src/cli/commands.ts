@@ -12,6 +12,7 @@ import type { PrepName } from '../core/prep';
 import type { ProgressListener } from '../core/progress';
 import { compareResult, fitResult, type CompareJson, type ResultJson } from '../core/results';
 import { translate, translatorFromJson, translatorToJson } from '../core/translator';
+import { buildView } from '../core/view';
 import { num, renderTable } from './table';
 
 export interface FitCommand extends InputOptions {
@@ -23,13 +24,20 @@ export interface FitCommand extends InputOptions {
   json: boolean;
 }
 
-const FIT_OUTPUTS = { result: 'result.json', translated: 'translated.npy', translator: 'translator.json', pairs: 'pairs.csv' };
+const FIT_OUTPUTS = { result: 'result.json', translated: 'translated.npy', translator: 'translator.json', pairs: 'pairs.csv', view: 'view.json' };
 
 export async function runFit(o: FitCommand): Promise<number> {
   await checkOutputs(o.out, Object.values(FIT_OUTPUTS), o.force);
   const job = await prepareJob(o);
-  const { runs, baseline } = await evaluateJob(job, { methods: [o.method], preps: [o.prep], ridge: o.ridge, threads: o.threads, signal: o.signal, onEvent: o.onEvent });
-  const run = runs[0];
+  const la = new Linalg({ threads: o.threads });
+  const { run, baseline, view } = await (async () => {
+    try {
+      const { runs, baseline } = await evaluateJob(job, { methods: [o.method], preps: [o.prep], ridge: o.ridge, signal: o.signal, onEvent: o.onEvent, la });
+      return { run: runs[0], baseline, view: await buildView(job, runs, baseline, la, { seed: o.seed }) };
+    } finally {
+      await la.dispose();
+    }
+  })();
   const result = fitResult(job, run, baseline, o.seed, FIT_OUTPUTS);
   await writeOutputs(
     o.out,
@@ -37,6 +45,7 @@ export async function runFit(o: FitCommand): Promise<number> {
       { name: FIT_OUTPUTS.translated, write: (p) => writeNpy(p, toFloat32(run.translated), { force: true }) },
       { name: FIT_OUTPUTS.translator, write: (p) => writeJson(p, translatorToJson(run.translator), { force: true }) },
       { name: FIT_OUTPUTS.pairs, write: (p) => fs.writeFile(p, pairsCsv(job, run, baseline?.heldOutPerPair?.cosine)) },
+      { name: FIT_OUTPUTS.view, write: (p) => writeJson(p, view, { force: true }) },
       { name: FIT_OUTPUTS.result, write: (p) => writeJson(p, result, { force: true }) },
     ],
     o.force,
@@ -55,12 +64,27 @@ export interface CompareCommand extends InputOptions {
 }
 
 export async function runCompare(o: CompareCommand): Promise<number> {
-  if (o.out) await checkOutputs(o.out, ['compare.json'], o.force);
+  if (o.out) await checkOutputs(o.out, ['compare.json', 'view.json'], o.force);
   const job = await prepareJob(o);
-  const { runs, baseline } = await evaluateJob(job, { methods: o.methods, preps: o.preps, ridge: o.ridge, threads: o.threads, signal: o.signal, onEvent: o.onEvent });
-  const result = compareResult(job, runs, baseline);
-  if (o.out) await writeOutputs(o.out, [{ name: 'compare.json', write: (p) => writeJson(p, result, { force: true }) }], o.force);
-  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : compareReport(result));
+  const la = new Linalg({ threads: o.threads });
+  try {
+    const { runs, baseline } = await evaluateJob(job, { methods: o.methods, preps: o.preps, ridge: o.ridge, signal: o.signal, onEvent: o.onEvent, la });
+    const result = compareResult(job, runs, baseline);
+    if (o.out) {
+      const view = await buildView(job, runs, baseline, la, { seed: o.seed });
+      await writeOutputs(
+        o.out,
+        [
+          { name: 'view.json', write: (p) => writeJson(p, view, { force: true }) },
+          { name: 'compare.json', write: (p) => writeJson(p, result, { force: true }) },
+        ],
+        o.force,
+      );
+    }
+    process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : compareReport(result));
+  } finally {
+    await la.dispose();
+  }
   return 0;
 }
 

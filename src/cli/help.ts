@@ -14,7 +14,7 @@ Usage:
 
 Commands:
   fit        fit one translation, evaluate it, write result.json, translated.npy,
-             translator.json and pairs.csv into --out
+             translator.json, pairs.csv and view.json into --out
   compare    fit every method side by side on the same anchors and print a table
   translate  apply a saved translator to a file of source vectors (streams .npy)
 
@@ -66,6 +66,7 @@ Writes into --out (created if needed; existing files are kept unless --force):
   translated.npy   float32 translation of the held-out source rows, in held-out order
   translator.json  everything needed to apply the map (latent-translator translate)
   pairs.csv        per held-out pair: key, label, cosine, residual norm, rank, CSLS rank
+  view.json        the summaries and samples the VS Code results panel draws
 
   --method <name>          the map to fit (default ortho):
 ${methods}
@@ -80,7 +81,7 @@ baseline when the dimensions match. The best value of each column is marked *.
 
   --methods <list>         comma-separated subset of: ${METHOD_NAMES.join(',')}
   --prep <name|all>        one pre-processing, or 'all' for every method × prep
-  --out <dir>              also write compare.json there
+  --out <dir>              also write compare.json and view.json (for the panel) there
 
 ${INPUT_OPTIONS}`;
 

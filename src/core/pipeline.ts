@@ -246,10 +246,12 @@ export interface EvaluateOptions {
   threads?: number;
   signal?: AbortSignal;
   onEvent?: ProgressListener;
+  /** A backend to reuse (the caller disposes it); otherwise one is made for this call. */
+  la?: Linalg;
 }
 
 export async function evaluateJob(job: PreparedJob, o: EvaluateOptions): Promise<{ runs: MethodRun[]; baseline?: Baseline }> {
-  const la = new Linalg({ threads: o.threads });
+  const la = o.la ?? new Linalg({ threads: o.threads });
   try {
     const runs: MethodRun[] = [];
     for (const prep of o.preps) {
@@ -292,7 +294,7 @@ export async function evaluateJob(job: PreparedJob, o: EvaluateOptions): Promise
     }
     return { runs, baseline };
   } finally {
-    await la.dispose();
+    if (!o.la) await la.dispose();
   }
 }
 
