@@ -6,6 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
+import type { EmbeddingTable, ReadOptions } from './types';
 
 export const DEFAULT_MAX_VALUES = 2 ** 31 - 1;
 
@@ -144,17 +145,29 @@ export function describeNonFinite(v: number): string {
 
 /**
  * Throws LatentError('value', 'row R, column C is NaN …') for the first non-finite value
- * of a row-major block whose first row is `rowOffset` (0-based, as in NumPy indexing).
+ * of a row-major block whose first row is `rowOffset` (0-based, as in NumPy indexing);
+ * with `allow`, counts them instead. Returns the count (0 when not allowed).
  */
-export function checkFinite(data: FloatArray, cols: number, rowOffset: number, file: string, what = ''): void {
+export function checkFinite(data: FloatArray, cols: number, rowOffset: number, file: string, what = '', allow = false): number {
+  let count = 0;
   for (let k = 0; k < data.length; k++) {
     const v = data[k];
     if (v - v !== 0) {
+      if (allow) {
+        count++;
+        continue;
+      }
       const r = rowOffset + Math.floor(k / cols);
       const c = k % cols;
       throw new LatentError('value', `${what}row ${r}, column ${c} is ${describeNonFinite(v)} (0-based)`, file);
     }
   }
+  return count;
+}
+
+/** The table as read, plus `nonFinite` when the caller allowed such values (absent otherwise, as before the option). */
+export function withNonFinite(table: EmbeddingTable, options: ReadOptions, count: number): EmbeddingTable {
+  return options.allowNonFinite ? { ...table, nonFinite: count } : table;
 }
 
 /** A Float64Array that grows by doubling, for readers that do not know the row count up front. */
@@ -199,8 +212,8 @@ export class GrowableFloat64 {
 /**
  * Strict number parsing for text formats: decimal and exponent notation only
  * (no hex, no empty cell). Returns NaN / ±Infinity for the spellings nan, inf,
- * infinity (any case, optional sign) so callers can report them as bad values,
- * and undefined for anything that is not a number.
+ * infinity (any case, optional sign) so callers can report them as bad values
+ * (or count them, with allowNonFinite), and undefined for anything that is not a number.
  */
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NAN_RE = /^[+-]?nan$/i;

@@ -23,7 +23,7 @@
  * Any other non-numeric cell is an error naming the line and column.
  */
 import { LatentError } from '../errors';
-import { checkMaxValues, GrowableFloat64, isNumberCell, parseNumber, quoteCell, describeNonFinite } from './common';
+import { checkMaxValues, GrowableFloat64, isNumberCell, parseNumber, quoteCell, describeNonFinite, withNonFinite } from './common';
 import { readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
 
@@ -154,6 +154,7 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
   const ids: string[] = [];
   const labels: string[] = [];
   let rows = 0;
+  let nonFinite = 0;
   const maxValues = options.maxValues;
   let headerLine = 0;
 
@@ -207,7 +208,10 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
       if (v === undefined) {
         throw new LatentError('value', `line ${rec.line}, column ${j + 1}${colName(j)}: ${quoteCell(f[j])} is not a number`, path);
       }
-      if (v - v !== 0) throw new LatentError('value', `line ${rec.line}, column ${j + 1}${colName(j)} is ${describeNonFinite(v)}`, path);
+      if (v - v !== 0) {
+        if (!options.allowNonFinite) throw new LatentError('value', `line ${rec.line}, column ${j + 1}${colName(j)} is ${describeNonFinite(v)}`, path);
+        nonFinite++;
+      }
       values.push(v);
     }
     if (idCol !== undefined) ids.push(f[idCol]);
@@ -232,7 +236,7 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
   }
   if (rows === 0) throw new LatentError('shape', header ? 'file has a header line but no rows' : 'file has no rows', path);
   checkMaxValues(rows, cols, maxValues, path);
-  return {
+  const table: EmbeddingTable = {
     matrix: { rows, cols, data: values.toArray() },
     ids: idCol !== undefined ? ids : undefined,
     labels: labelCol !== undefined ? labels : undefined,
@@ -240,6 +244,7 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
     format,
     dtype: 'text',
   };
+  return withNonFinite(table, options, nonFinite);
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * Reads a dense 2-D array of fixed-size elements from a byte source in chunks,
- * into a row-major float32 / float64 matrix, checking that every value is finite.
+ * into a row-major float32 / float64 matrix, checking that every value is finite
+ * (or counting the ones that are not, with allowNonFinite).
  */
 import { LatentError } from '../errors';
 import type { Matrix } from '../matrix';
 import { CHUNK_BYTES, checkFinite, throwIfCancelled, type ByteSource } from './common';
 import { allocateFor, decodeInto, type ElementType } from './dtype';
+import type { ReadOptions } from './types';
 
 export interface DenseLayout {
   /** Byte offset of the first element in the source. */
@@ -21,9 +23,10 @@ export async function readDense(
   source: ByteSource,
   layout: DenseLayout,
   file: string,
-  signal?: AbortSignal,
+  options: Pick<ReadOptions, 'signal' | 'allowNonFinite'> = {},
   what = '',
-): Promise<Matrix> {
+): Promise<{ matrix: Matrix; nonFinite: number }> {
+  const { signal } = options;
   const { offset, rows, cols, type, fortranOrder } = layout;
   const total = rows * cols;
   const out = allocateFor(type, total);
@@ -50,6 +53,6 @@ export async function readDense(
     }
   }
   throwIfCancelled(signal, file);
-  checkFinite(out, cols, 0, file, what);
-  return { rows, cols, data: out };
+  const nonFinite = checkFinite(out, cols, 0, file, what, options.allowNonFinite);
+  return { matrix: { rows, cols, data: out }, nonFinite };
 }

@@ -14,7 +14,7 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { LatentError } from '../errors';
-import { throwIfCancelled, toLatentError, withFile } from './common';
+import { throwIfCancelled, toLatentError, withFile, withNonFinite } from './common';
 import { readDelimited, readProjectorMetadata } from './delimited';
 import { readJson, readJsonl } from './json';
 import { readList as readListImpl, type ListContents } from './lists';
@@ -35,8 +35,8 @@ type Reader = (path: string, options: ReadOptions) => Promise<EmbeddingTable>;
 
 const readNpyFile: Reader = (path, options) =>
   withFile(path, async (src) => {
-    const { matrix, header } = await readNpySource(src, path, options);
-    return { matrix, path, format: 'npy', dtype: header.descr };
+    const { matrix, header, nonFinite } = await readNpySource(src, path, options);
+    return withNonFinite({ matrix, path, format: 'npy', dtype: header.descr }, options, nonFinite);
   });
 
 const READERS: Record<string, Reader> = {
@@ -71,7 +71,8 @@ async function checkFile(path: string): Promise<void> {
 /**
  * Reads an embedding table; the format is chosen by the extension (case-insensitive).
  * Binary storage of ≤ 32 bits gives float32 rows, f8 / 32- and 64-bit integers float64,
- * text formats float64. Every value is checked to be finite.
+ * text formats float64. Every value is checked to be finite, unless `options.allowNonFinite`:
+ * then NaN / ±Inf are kept and counted in `nonFinite`.
  */
 export async function readEmbeddings(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
   const ext = extname(path).toLowerCase();

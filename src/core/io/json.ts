@@ -18,11 +18,12 @@
  *   {"w0": [...], "w1": [...]}                         word → vector (keys are the ids).
  * Messages give the 0-based element index. The whole file is parsed at once.
  *
- * Values are returned as float64 (text has arbitrary precision).
+ * Values are returned as float64 (text has arbitrary precision). Python's NaN /
+ * Infinity tokens (not JSON) are refused, or with `allowNonFinite` read as numbers.
  */
 import { readFile } from 'node:fs/promises';
 import { LatentError } from '../errors';
-import { checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled } from './common';
+import { checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled, withNonFinite } from './common';
 import { readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
 
@@ -31,14 +32,15 @@ const COLUMN_FIELDS = ['embeddings', 'vectors', 'embedding', 'vector', 'values']
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Accumulates rows, checking numbers, finiteness and a constant width. */
+/** Accumulates rows, checking numbers, finiteness (or counting non-finite values, with allowNonFinite) and a constant width. */
 class RowSink {
   readonly values = new GrowableFloat64();
   cols = -1;
   rows = 0;
+  nonFinite = 0;
   constructor(
     private readonly path: string,
-    private readonly maxValues: number | undefined,
+    private readonly options: ReadOptions,
   ) {}
 
   /** `where` is e.g. "line 3" or "element 3". */
@@ -55,11 +57,15 @@ class RowSink {
       if (typeof v !== 'number') {
         throw new LatentError('value', `${where}, value ${j}: ${JSON.stringify(v)?.slice(0, 40)} is not a number`, this.path);
       }
-      if (v - v !== 0) throw new LatentError('value', `${where}, value ${j} is ${describeNonFinite(v)}`, this.path);
+      if (v - v !== 0) {
+        if (!this.options.allowNonFinite) throw new LatentError('value', `${where}, value ${j} is ${describeNonFinite(v)}`, this.path);
+        this.nonFinite++;
+      }
     }
     this.values.pushAll(vec as number[]);
     this.rows++;
-    if (this.values.length > (this.maxValues ?? Infinity)) checkMaxValues(this.rows, this.cols, this.maxValues, this.path);
+    const { maxValues } = this.options;
+    if (this.values.length > (maxValues ?? Infinity)) checkMaxValues(this.rows, this.cols, maxValues, this.path);
   }
 }
 
@@ -74,8 +80,32 @@ function parseError(e: unknown, text: string, where: string, path: string): Late
   return new LatentError('format', `${where}: invalid JSON: ${(e as Error).message}`, path);
 }
 
+const NAN_MARK = '\u0000NaN';
+
+/**
+ * JSON.parse; with allowNonFinite, Python's NaN / Infinity / -Infinity tokens are read as
+ * numbers. Only retried after a plain parse fails, so valid JSON costs nothing extra.
+ */
+function parseJson(text: string, where: string, path: string, options: ReadOptions): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (!options.allowNonFinite) throw parseError(e, text, where, path);
+  }
+  // Strings are matched first so tokens inside them stay as they are; ±1e999 parses to ±Infinity,
+  // and NaN, which has no JSON spelling, goes through a marker string.
+  const fixed = text.replace(/"(?:[^"\\]|\\.)*"|(-?)(Infinity|NaN)/g, (m, sign?: string, word?: string) =>
+    word === undefined ? m : word === 'NaN' ? JSON.stringify(NAN_MARK) : `${sign}1e999`,
+  );
+  try {
+    return JSON.parse(fixed, (_key, v: unknown) => (v === NAN_MARK ? NaN : v));
+  } catch (e) {
+    throw new LatentError('format', `${where}: invalid JSON: ${(e as Error).message}`, path);
+  }
+}
+
 export async function readJsonl(path: string, options: ReadOptions = {}, format = 'jsonl'): Promise<EmbeddingTable> {
-  const sink = new RowSink(path, options.maxValues);
+  const sink = new RowSink(path, options);
   const ids: string[] = [];
   const labels: string[] = [];
   let mode: 'array' | 'object' | undefined;
@@ -87,12 +117,7 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
       const line = batch.lines[k];
       if (line.trim() === '') continue;
       const where = `line ${batch.first + k}`;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        throw parseError(e, line, where, path);
-      }
+      const value = parseJson(line, where, path, options);
       if (mode === undefined) {
         if (Array.isArray(value)) mode = 'array';
         else if (isObject(value)) {
@@ -131,7 +156,7 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
     }
   }
   if (sink.rows === 0) throw new LatentError('format', 'file is empty (no lines with values)', path);
-  return {
+  const table: EmbeddingTable = {
     matrix: { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() },
     ids: idField !== undefined ? ids : undefined,
     labels: labelField !== undefined ? labels : undefined,
@@ -140,22 +165,19 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
     dtype: 'text',
     arrayName: mode === 'object' ? field : undefined,
   };
+  return withNonFinite(table, options, sink.nonFinite);
 }
 
 export async function readJson(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
   const text = await readFile(path, 'utf8');
   throwIfCancelled(options.signal, path);
   if (text.trim() === '') throw new LatentError('format', 'file is empty', path);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    throw parseError(e, text, 'the file', path);
-  }
-  const sink = new RowSink(path, options.maxValues);
+  const doc = parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'the file', path, options);
+  const sink = new RowSink(path, options);
   const table = (ids?: string[], labels?: string[], arrayName?: string): EmbeddingTable => {
     if (sink.rows === 0) throw new LatentError('shape', 'no embeddings in the file', path);
-    return { matrix: { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() }, ids, labels, path, format: 'json', dtype: 'text', arrayName };
+    const matrix = { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() };
+    return withNonFinite({ matrix, ids, labels, path, format: 'json', dtype: 'text', arrayName }, options, sink.nonFinite);
   };
 
   if (Array.isArray(doc)) {

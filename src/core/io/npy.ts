@@ -132,20 +132,22 @@ function checkDataSize(h: NpyHeader, sourceSize: number, file: string): void {
 export interface NpyArray {
   matrix: Matrix;
   header: NpyHeader;
+  /** NaN / ±Inf values kept (only with options.allowNonFinite; 0 otherwise). */
+  nonFinite: number;
 }
 
 /** Reads a whole 2-D .npy from a byte source (a file, or an .npz member). */
 export async function readNpySource(source: ByteSource, file: string, options: ReadOptions = {}, what = ''): Promise<NpyArray> {
   const header = await readNpyHeader(source, file);
   const [rows, cols] = check2D(header, source.size, file, options.maxValues);
-  const matrix = await readDense(
+  const { matrix, nonFinite } = await readDense(
     source,
     { offset: header.dataOffset, rows, cols, type: header.type, fortranOrder: header.fortranOrder },
     file,
-    options.signal,
+    options,
     what,
   );
-  return { matrix, header };
+  return { matrix, header, nonFinite };
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { inflateSync } from 'fflate';
 import { LatentError } from '../errors';
-import { DEFAULT_MAX_VALUES, MemorySource, throwIfCancelled, withFile, type FileSource } from './common';
+import { DEFAULT_MAX_VALUES, MemorySource, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import { readNpySource } from './npy';
 import type { EmbeddingTable, ReadOptions } from './types';
 
@@ -196,12 +196,10 @@ export async function readNpz(path: string, options: ReadOptions = {}): Promise<
     } else {
       throw new LatentError('unsupported', `member ${entry.name} uses zip compression method ${entry.method}; only stored (0) and deflate (8) are supported`, path);
     }
-    return {
-      matrix: result.matrix,
-      path,
-      format: 'npz',
-      dtype: result.header.descr,
-      arrayName: stripNpy(entry.name),
-    };
+    return withNonFinite(
+      { matrix: result.matrix, path, format: 'npz', dtype: result.header.descr, arrayName: stripNpy(entry.name) },
+      options,
+      result.nonFinite,
+    );
   });
 }

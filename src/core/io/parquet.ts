@@ -17,7 +17,7 @@
 import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
-import { checkMaxValues, describeNonFinite, throwIfCancelled, withFile, type FileSource } from './common';
+import { checkMaxValues, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import type { EmbeddingTable, ReadOptions } from './types';
 
 type Hyparquet = typeof import('hyparquet');
@@ -161,6 +161,7 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
     let out: FloatArray | undefined;
     let cols = -1;
     let row = 0;
+    let nonFinite = 0;
     const toText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
 
     let groupStart = 0;
@@ -189,7 +190,10 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
         for (let j = 0; j < cols; j++) {
           const v = vec[j];
           if (typeof v !== 'number') throw new LatentError('value', `row ${row}, column ${j} is ${v === null ? 'null' : typeof v} (0-based)`, path);
-          if (v - v !== 0) throw new LatentError('value', `row ${row}, column ${j} is ${describeNonFinite(v)} (0-based)`, path);
+          if (v - v !== 0) {
+            if (!options.allowNonFinite) throw new LatentError('value', `row ${row}, column ${j} is ${describeNonFinite(v)} (0-based)`, path);
+            nonFinite++;
+          }
           out[base + j] = v;
         }
         if (idName !== undefined) ids.push(toText(obj[idName]));
@@ -200,7 +204,7 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
     if (row !== totalRows || out === undefined) {
       throw new LatentError('format', `metadata says ${totalRows} rows, the row groups hold ${row}`, path);
     }
-    return {
+    const table: EmbeddingTable = {
       matrix: { rows: row, cols, data: out },
       ids: idName !== undefined ? ids : undefined,
       labels: labelName !== undefined ? labels : undefined,
@@ -209,5 +213,6 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
       dtype: emb.floatList,
       arrayName: emb.name,
     };
+    return withNonFinite(table, options, nonFinite);
   });
 }

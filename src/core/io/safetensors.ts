@@ -4,7 +4,7 @@
  * then the little-endian tensor data; offsets are relative to the end of the header.
  */
 import { LatentError } from '../errors';
-import { checkMaxValues, formatShape, withFile } from './common';
+import { checkMaxValues, formatShape, withFile, withNonFinite } from './common';
 import { readDense } from './dense';
 import type { ElementType } from './dtype';
 import type { EmbeddingTable, ReadOptions } from './types';
@@ -122,7 +122,7 @@ export async function readSafetensors(path: string, options: ReadOptions = {}): 
         path,
       );
     }
-    const matrix = await readDense(src, { offset: dataStart + begin, rows, cols, type, fortranOrder: false }, path, options.signal);
-    return { matrix, path, format: 'safetensors', dtype: info.dtype, arrayName: name };
+    const { matrix, nonFinite } = await readDense(src, { offset: dataStart + begin, rows, cols, type, fortranOrder: false }, path, options);
+    return withNonFinite({ matrix, path, format: 'safetensors', dtype: info.dtype, arrayName: name }, options, nonFinite);
   });
 }

@@ -16,6 +16,8 @@ export interface EmbeddingTable {
   readonly dtype: string;
   /** Name of the array / tensor / column the vectors were taken from, when the format has names. */
   readonly arrayName?: string;
+  /** Count of NaN / ±Inf values; set only when read with `allowNonFinite` (0 when there are none). */
+  readonly nonFinite?: number;
 }
 
 export interface ReadOptions {
@@ -33,4 +35,6 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Upper bound on values (rows × dims) to load; larger files are refused. Default 2^31 - 1. */
   maxValues?: number;
+  /** Keep NaN/Inf values instead of refusing the file (for inspection); the table then reports how many it has. */
+  allowNonFinite?: boolean;
 }

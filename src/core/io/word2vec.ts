@@ -24,6 +24,7 @@ import {
   quoteCell,
   throwIfCancelled,
   withFile,
+  withNonFinite,
 } from './common';
 import { readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
@@ -36,6 +37,7 @@ export async function readWord2vecText(path: string, options: ReadOptions = {}):
   let started = false;
   const values = new GrowableFloat64();
   const words: string[] = [];
+  let nonFinite = 0;
   for await (const batch of readLineBatches(path, options.signal)) {
     for (let k = 0; k < batch.lines.length; k++) {
       const lineNo = batch.first + k;
@@ -76,7 +78,10 @@ export async function readWord2vecText(path: string, options: ReadOptions = {}):
       for (let j = first; j < fields.length; j++) {
         const v = parseNumber(fields[j]);
         if (v === undefined) throw new LatentError('value', `line ${lineNo}, value ${j - first + 1}: ${quoteCell(fields[j])} is not a number`, path);
-        if (v - v !== 0) throw new LatentError('value', `line ${lineNo}, value ${j - first + 1} is ${describeNonFinite(v)}`, path);
+        if (v - v !== 0) {
+          if (!options.allowNonFinite) throw new LatentError('value', `line ${lineNo}, value ${j - first + 1} is ${describeNonFinite(v)}`, path);
+          nonFinite++;
+        }
         values.push(v);
       }
       words.push(first === 1 ? fields[0] : fields.slice(0, first).join(' '));
@@ -89,13 +94,8 @@ export async function readWord2vecText(path: string, options: ReadOptions = {}):
   if (!started) throw new LatentError('format', 'file is empty', path);
   if (count >= 0 && words.length !== count) throw new LatentError('shape', `header says ${count} words, file has ${words.length}`, path);
   if (words.length === 0) throw new LatentError('shape', 'file has no vectors', path);
-  return {
-    matrix: { rows: words.length, cols: dim, data: values.toArray() },
-    ids: words,
-    path,
-    format: 'word2vec-text',
-    dtype: 'text',
-  };
+  const table: EmbeddingTable = { matrix: { rows: words.length, cols: dim, data: values.toArray() }, ids: words, path, format: 'word2vec-text', dtype: 'text' };
+  return withNonFinite(table, options, nonFinite);
 }
 
 const MAX_WORD_BYTES = 1 << 20;
@@ -135,6 +135,7 @@ export async function readWord2vecBinary(path: string, options: ReadOptions = {}
     const out = new Float32Array(count * dim);
     const words: string[] = new Array(count);
     const decoder = new TextDecoder('utf-8');
+    let nonFinite = 0;
     const vecBytes = 4 * dim;
     const truncated = (i: number): LatentError =>
       new LatentError('format', `file is truncated: header says ${count} words, found ${i} complete entries`, path);
@@ -161,7 +162,7 @@ export async function readWord2vecBinary(path: string, options: ReadOptions = {}
       for (let j = 0; j < dim; j++) out[base + j] = dv.getFloat32(4 * j, true);
       pos += vecBytes;
       words[i] = word;
-      checkFinite(out.subarray(base, base + dim), dim, i, path, `word ${quoteCell(word)}: `);
+      nonFinite += checkFinite(out.subarray(base, base + dim), dim, i, path, `word ${quoteCell(word)}: `, options.allowNonFinite);
     }
     // Only whitespace may follow the last vector.
     while ((await ensure(1)) > 0) {
@@ -171,6 +172,7 @@ export async function readWord2vecBinary(path: string, options: ReadOptions = {}
       }
       pos++;
     }
-    return { matrix: { rows: count, cols: dim, data: out }, ids: words, path, format: 'word2vec-bin', dtype: '<f4' };
+    const table: EmbeddingTable = { matrix: { rows: count, cols: dim, data: out }, ids: words, path, format: 'word2vec-bin', dtype: '<f4' };
+    return withNonFinite(table, options, nonFinite);
   });
 }
