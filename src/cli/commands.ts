@@ -6,13 +6,13 @@ import { LatentError } from '../core/errors';
 import { NpyStreamWriter, openNpy, readEmbeddings, writeCsv, writeJson, writeNpy } from '../core/io';
 import { sliceRows, toFloat32, type Matrix } from '../core/matrix';
 import type { MethodName } from '../core/methods';
-import { checkOutputs, writeOutputs } from '../core/outputs';
-import { evaluateJob, prepareJob, type InputOptions, type MethodRun, type PreparedJob } from '../core/pipeline';
+import { checkOutputs } from '../core/outputs';
+import { runJob } from '../core/jobs';
+import type { InputOptions } from '../core/pipeline';
 import type { PrepName } from '../core/prep';
 import type { ProgressListener } from '../core/progress';
-import { compareResult, fitResult, type CompareJson, type ResultJson } from '../core/results';
-import { translate, translatorFromJson, translatorToJson } from '../core/translator';
-import { buildView } from '../core/view';
+import type { CompareJson, ResultJson } from '../core/results';
+import { translate, translatorFromJson } from '../core/translator';
 import { num, renderTable } from './table';
 
 export interface FitCommand extends InputOptions {
@@ -24,33 +24,9 @@ export interface FitCommand extends InputOptions {
   json: boolean;
 }
 
-const FIT_OUTPUTS = { result: 'result.json', translated: 'translated.npy', translator: 'translator.json', pairs: 'pairs.csv', view: 'view.json' };
-
 export async function runFit(o: FitCommand): Promise<number> {
-  await checkOutputs(o.out, Object.values(FIT_OUTPUTS), o.force);
-  const job = await prepareJob(o);
-  const la = new Linalg({ threads: o.threads });
-  const { run, baseline, view } = await (async () => {
-    try {
-      const { runs, baseline } = await evaluateJob(job, { methods: [o.method], preps: [o.prep], ridge: o.ridge, signal: o.signal, onEvent: o.onEvent, la });
-      return { run: runs[0], baseline, view: await buildView(job, runs, baseline, la, { seed: o.seed }) };
-    } finally {
-      await la.dispose();
-    }
-  })();
-  const result = fitResult(job, run, baseline, o.seed, FIT_OUTPUTS);
-  await writeOutputs(
-    o.out,
-    [
-      { name: FIT_OUTPUTS.translated, write: (p) => writeNpy(p, toFloat32(run.translated), { force: true }) },
-      { name: FIT_OUTPUTS.translator, write: (p) => writeJson(p, translatorToJson(run.translator), { force: true }) },
-      { name: FIT_OUTPUTS.pairs, write: (p) => fs.writeFile(p, pairsCsv(job, run, baseline?.heldOutPerPair?.cosine)) },
-      { name: FIT_OUTPUTS.view, write: (p) => writeJson(p, view, { force: true }) },
-      { name: FIT_OUTPUTS.result, write: (p) => writeJson(p, result, { force: true }) },
-    ],
-    o.force,
-  );
-  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : fitReport(result, o.out));
+  const { result } = await runJob({ ...o, methods: [o.method], preps: [o.prep] });
+  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : fitReport(result as ResultJson, o.out));
   return 0;
 }
 
@@ -64,27 +40,8 @@ export interface CompareCommand extends InputOptions {
 }
 
 export async function runCompare(o: CompareCommand): Promise<number> {
-  if (o.out) await checkOutputs(o.out, ['compare.json', 'view.json'], o.force);
-  const job = await prepareJob(o);
-  const la = new Linalg({ threads: o.threads });
-  try {
-    const { runs, baseline } = await evaluateJob(job, { methods: o.methods, preps: o.preps, ridge: o.ridge, signal: o.signal, onEvent: o.onEvent, la });
-    const result = compareResult(job, runs, baseline);
-    if (o.out) {
-      const view = await buildView(job, runs, baseline, la, { seed: o.seed });
-      await writeOutputs(
-        o.out,
-        [
-          { name: 'view.json', write: (p) => writeJson(p, view, { force: true }) },
-          { name: 'compare.json', write: (p) => writeJson(p, result, { force: true }) },
-        ],
-        o.force,
-      );
-    }
-    process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : compareReport(result));
-  } finally {
-    await la.dispose();
-  }
+  const { result } = await runJob(o);
+  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : compareReport(result as CompareJson));
   return 0;
 }
 
@@ -175,23 +132,6 @@ function toRowsArray(m: Matrix): number[][] {
 }
 
 // ---- reports ----
-
-function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function pairsCsv(job: PreparedJob, run: MethodRun, baselineCosine?: Float64Array): string {
-  const pp = run.heldOutPerPair;
-  const lines = ['key,label,cosine,residual_norm,rank,csls_rank' + (baselineCosine ? ',baseline_cosine' : '')];
-  if (pp) {
-    for (let i = 0; i < job.heldKeys.length; i++) {
-      const cells = [csvCell(job.heldKeys[i]), csvCell(job.heldLabels?.[i] ?? ''), String(pp.cosine[i]), String(pp.residualNorm[i]), String(pp.rank[i]), String(pp.cslsRank[i])];
-      if (baselineCosine) cells.push(String(baselineCosine[i]));
-      lines.push(cells.join(','));
-    }
-  }
-  return lines.join('\n') + '\n';
-}
 
 function header(r: ResultJson | CompareJson): string {
   const i = r.inputs;

@@ -35,6 +35,8 @@ export interface InputOptions {
   /** Anchor list: row indices or ids. */
   anchors?: string;
   anchorCount?: number;
+  /** Anchors to sample when neither --anchors nor anchorCount is given (capped at half the pairs). */
+  defaultAnchorCount?: number;
   seed?: number;
   /** How rows are paired; 'auto': by id when the anchor/test lists hold ids, else by index. */
   join?: JoinMode | 'auto';
@@ -96,7 +98,9 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
 
   let join: JoinMode;
   if (o.join && o.join !== 'auto') join = o.join;
-  else join = (anchorList && !anchorList.indices) || (testList && !testList.indices) ? 'id' : 'index';
+  else if ((anchorList && !anchorList.indices) || (testList && !testList.indices)) join = 'id';
+  // Files of different lengths that both carry ids can only be paired by id.
+  else join = source.matrix.rows !== target.matrix.rows && source.ids && target.ids ? 'id' : 'index';
   const pairing: Pairing = join === 'id' ? pairById(source, target) : pairByIndex(source, target);
   const { sourceOnly, targetOnly } = pairing.missing;
   if (sourceOnly.length || targetOnly.length) {
@@ -123,7 +127,8 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
     anchorInfo = { mode: 'file', file: o.anchors, count: sel.pairs.length, requested: o.anchorCount, unmatched: sel.unmatched };
   } else {
     const hasSeparateTest = !!o.testSource;
-    const k = o.anchorCount ?? Math.min(hasSeparateTest ? pairCount : Math.floor(pairCount / 2), 10_000);
+    const cap = hasSeparateTest ? pairCount : Math.floor(pairCount / 2);
+    const k = o.anchorCount ?? Math.min(cap, o.defaultAnchorCount ?? 10_000);
     if (k > pairCount) throw new LatentError('anchors', `--anchor-count ${k} is more than the ${pairCount} paired rows`);
     const exclude = testList ? new Set(selectFromList(testList, pairing, 'held-out').pairs) : undefined;
     anchorPairs = samplePairs(pairCount, k, seed, exclude);

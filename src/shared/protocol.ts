@@ -8,6 +8,7 @@ import type { InputOptions } from '../core/pipeline';
 import type { PanelView } from '../core/view';
 import type { MethodName } from '../core/methods';
 import type { PrepName } from '../core/prep';
+import type { Inspection } from '../core/inspect';
 
 // ---------------------------------------------------------------- compute process
 
@@ -34,24 +35,7 @@ export interface InspectParams {
   array?: string;
 }
 
-export interface InspectResult {
-  path: string;
-  format: string;
-  dtype: string;
-  rows: number;
-  dims: number;
-  arrayName?: string;
-  hasIds: boolean;
-  hasLabels: boolean;
-  nonFinite: number;
-  norms: { mean: number; min: number; max: number; median: number; zero: number };
-  /** Per-dimension variance, descending (the variance spectrum), at most 256 values. */
-  varianceSpectrum: number[];
-  /** Fraction of the total variance in the top 1, 10 and 50 directions of the spectrum. */
-  explained: { top1: number; top10: number; top50: number };
-  /** Column statistics of the first 8 dimensions, for a quick look. */
-  columns: { mean: number; std: number }[];
-}
+export type InspectResult = Inspection;
 
 export interface ExportParams {
   /** translator.json of a run. */

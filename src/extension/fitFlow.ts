@@ -1,0 +1,275 @@
+/**
+ * The guided "Fit Latent Translation" flow: six QuickPick/InputBox steps with
+ * Back buttons, defaults from the settings, and the last answers remembered
+ * per workspace. Escape at any step cancels without side effects.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { supportedExtensions } from '../core/io';
+import { METHOD_DESCRIPTIONS, METHOD_NAMES, type MethodName } from '../core/methods';
+import { PREP_NAMES, type PrepName } from '../core/prep';
+import { settings } from './config';
+import type { JobRequest } from './jobRunner';
+
+const STEPS = 6;
+const LAST_KEY = 'latentTranslator.lastFit';
+export const SOURCE_KEY = 'latentTranslator.source';
+export const TARGET_KEY = 'latentTranslator.target';
+const LIST_EXTENSIONS = ['.npy', '.json', '.txt'];
+
+interface Answers {
+  source: string;
+  target: string;
+  anchorMode: 'file' | 'sample' | 'ids';
+  anchorFile?: string;
+  anchorCount?: number;
+  method: MethodName | 'compare-all';
+  prep: PrepName;
+  heldMode: 'complement' | 'list' | 'files';
+  testFile?: string;
+  testSource?: string;
+  testTarget?: string;
+}
+
+const BACK = Symbol('back');
+type Step<T> = T | typeof BACK | undefined;
+
+interface Item<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+function title(k: number, name: string): string {
+  return `Fit Latent Translation (${k}/${STEPS}): ${name}`;
+}
+
+function pick<T>(k: number, name: string, items: Item<T>[], placeholder: string, active?: (v: T) => boolean): Promise<Step<T>> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<Item<T>>();
+    qp.title = title(k, name);
+    qp.placeholder = placeholder;
+    qp.items = items;
+    qp.matchOnDescription = true;
+    qp.ignoreFocusOut = true;
+    if (k > 1) qp.buttons = [vscode.QuickInputButtons.Back];
+    const act = active ? items.find((i) => active(i.value)) : undefined;
+    if (act) qp.activeItems = [act];
+    let done = false;
+    const finish = (v: Step<T>) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    qp.onDidTriggerButton(() => finish(BACK));
+    qp.onDidAccept(() => finish(qp.selectedItems[0]?.value ?? qp.activeItems[0]?.value));
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
+
+function input(k: number, name: string, prompt: string, value: string, validate: (s: string) => string | undefined): Promise<Step<string>> {
+  return new Promise((resolve) => {
+    const ib = vscode.window.createInputBox();
+    ib.title = title(k, name);
+    ib.prompt = prompt;
+    ib.value = value;
+    ib.ignoreFocusOut = true;
+    ib.buttons = [vscode.QuickInputButtons.Back];
+    let done = false;
+    const finish = (v: Step<string>) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      ib.dispose();
+    };
+    ib.onDidChangeValue((s) => (ib.validationMessage = validate(s)));
+    ib.onDidTriggerButton(() => finish(BACK));
+    ib.onDidAccept(() => {
+      const err = validate(ib.value);
+      if (err) ib.validationMessage = err;
+      else finish(ib.value);
+    });
+    ib.onDidHide(() => finish(undefined));
+    ib.show();
+  });
+}
+
+const BROWSE = '\u0000browse';
+
+async function workspaceFiles(extensions: readonly string[]): Promise<vscode.Uri[]> {
+  const glob = `**/*.{${extensions.map((e) => e.slice(1)).join(',')}}`;
+  const uris = await vscode.workspace.findFiles(glob, '**/{node_modules,.git}/**', 2000);
+  return uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+}
+
+function fileItems(uris: vscode.Uri[], marks: Record<string, string>): Item<string>[] {
+  const items = uris.map((u) => ({
+    label: path.basename(u.fsPath),
+    description: [marks[u.fsPath], vscode.workspace.asRelativePath(path.dirname(u.fsPath))].filter(Boolean).join(' · '),
+    value: u.fsPath,
+  }));
+  // marked files (set as source/target, last used) first
+  items.sort((a, b) => Number(!!marks[b.value]) - Number(!!marks[a.value]));
+  return [...items, { label: '$(folder-opened) Browse…', description: 'choose a file outside the list', value: BROWSE }];
+}
+
+async function pickFile(k: number, name: string, extensions: readonly string[], placeholder: string, marks: Record<string, string>, previous?: string): Promise<Step<string>> {
+  const uris = await workspaceFiles(extensions);
+  const chosen = await pick(k, name, fileItems(uris, marks), placeholder, (v) => v === previous);
+  if (chosen !== BROWSE) return chosen;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: `Use as ${name.toLowerCase()}`,
+    filters: { [name]: extensions.map((e) => e.slice(1)) },
+  });
+  return picked?.[0]?.fsPath ?? BACK;
+}
+
+function countValidator(s: string): string | undefined {
+  if (s.trim() === '') return undefined;
+  const n = Number(s);
+  return Number.isInteger(n) && n >= 2 ? undefined : 'a whole number ≥ 2, or empty';
+}
+
+/** Runs the flow; undefined when the user cancelled. */
+export async function fitFlow(state: vscode.Memento): Promise<JobRequest | undefined> {
+  const s = settings();
+  const last = state.get<Partial<Answers>>(LAST_KEY, {});
+  const marks = (role: 'source' | 'target'): Record<string, string> => {
+    const m: Record<string, string> = {};
+    const set = state.get<string>(role === 'source' ? SOURCE_KEY : TARGET_KEY);
+    const prev = role === 'source' ? last.source : last.target;
+    if (prev) m[prev] = 'last used';
+    if (set) m[set] = `set as ${role}`;
+    return m;
+  };
+  const a: Partial<Answers> = { ...last };
+  let step = 1;
+  while (step >= 1 && step <= STEPS) {
+    let r: Step<unknown>;
+    switch (step) {
+      case 1:
+        r = await pickFile(1, 'Source embeddings', supportedExtensions, 'The embeddings to translate from', marks('source'), state.get(SOURCE_KEY) ?? last.source);
+        if (typeof r === 'string') a.source = r;
+        break;
+      case 2:
+        r = await pickFile(2, 'Target embeddings', supportedExtensions, 'The embeddings to translate into', marks('target'), state.get(TARGET_KEY) ?? last.target);
+        if (typeof r === 'string') a.target = r;
+        break;
+      case 3:
+        r = await anchorsStep(a, s.anchorCount);
+        break;
+      case 4: {
+        const items: Item<MethodName | 'compare-all'>[] = [
+          { label: 'Compare all methods', description: 'fit every method on the same anchors, side by side', value: 'compare-all' },
+          ...METHOD_NAMES.map((m) => ({ label: m, description: METHOD_DESCRIPTIONS[m], value: m })),
+        ];
+        r = await pick(4, 'Method', items, 'The kind of map to fit', (v) => v === (a.method ?? s.defaultMethod));
+        if (typeof r === 'string') a.method = r as Answers['method'];
+        break;
+      }
+      case 5: {
+        const desc: Record<PrepName, string> = {
+          standard: 'per-dimension standard scaling with anchor statistics (the paper’s default)',
+          center: 'subtract the anchor mean',
+          l2: 'unit-normalise rows; rescale by the mean target norm',
+          'center+l2': 'centre, then unit-normalise rows',
+          none: 'raw vectors',
+        };
+        r = await pick(5, 'Pre-processing', PREP_NAMES.map((p) => ({ label: p, description: desc[p], value: p })), 'How both spaces are normalised before fitting', (v) => v === (a.prep ?? s.preprocessing));
+        if (typeof r === 'string') a.prep = r as PrepName;
+        break;
+      }
+      case 6:
+        r = await heldOutStep(a);
+        break;
+    }
+    if (r === undefined) return undefined;
+    step += r === BACK ? -1 : 1;
+  }
+  if (step < 1) return undefined;
+  await state.update(LAST_KEY, a);
+  return toRequest(a as Answers, s.seed, s.anchorCount);
+}
+
+async function anchorsStep(a: Partial<Answers>, defaultCount: number): Promise<Step<true>> {
+  for (;;) {
+    const mode = await pick<Answers['anchorMode']>(
+      3,
+      'Anchors',
+      [
+        { label: 'Anchor file (row indices or ids)…', description: '.npy / .json / one per line; ids join the files by id', value: 'file' },
+        { label: 'Sample anchors at random', description: 'k paired rows, seeded', value: 'sample' },
+        { label: 'Join by shared ids, then sample', description: 'both files carry ids (word2vec, id column, …)', value: 'ids' },
+      ],
+      'The parallel pairs the map is fitted on',
+      (v) => v === a.anchorMode,
+    );
+    if (mode === undefined || mode === BACK) return mode;
+    a.anchorMode = mode;
+    if (mode === 'file') {
+      const file = await pickFile(3, 'Anchors', LIST_EXTENSIONS, 'Anchor file: row indices or ids', a.anchorFile ? { [a.anchorFile]: 'last used' } : {}, a.anchorFile);
+      if (file === undefined) return undefined;
+      if (file === BACK) continue;
+      a.anchorFile = file;
+    }
+    const count = await input(3, 'Anchors', mode === 'file' ? 'Number of anchors (the first k entries; empty: all)' : 'Number of anchors to sample', a.anchorCount ? String(a.anchorCount) : mode === 'file' ? '' : String(defaultCount), countValidator);
+    if (count === undefined) return undefined;
+    if (count === BACK) continue;
+    a.anchorCount = count.trim() === '' ? undefined : Number(count);
+    return true;
+  }
+}
+
+async function heldOutStep(a: Partial<Answers>): Promise<Step<true>> {
+  for (;;) {
+    const mode = await pick<Answers['heldMode']>(
+      6,
+      'Held-out pairs',
+      [
+        { label: 'Every pair that is not an anchor', description: 'the default', value: 'complement' },
+        { label: 'Held-out list (row indices or ids)…', description: 'rows of the same files', value: 'list' },
+        { label: 'Separate held-out files…', description: 'a source and a target file, row-parallel', value: 'files' },
+      ],
+      'The pairs the translation is tested on',
+      (v) => v === a.heldMode,
+    );
+    if (mode === undefined || mode === BACK) return mode;
+    a.heldMode = mode;
+    if (mode === 'list') {
+      const file = await pickFile(6, 'Held-out pairs', LIST_EXTENSIONS, 'Held-out list: row indices or ids', a.testFile ? { [a.testFile]: 'last used' } : {}, a.testFile);
+      if (file === undefined) return undefined;
+      if (file === BACK) continue;
+      a.testFile = file;
+    } else if (mode === 'files') {
+      const src = await pickFile(6, 'Held-out pairs', supportedExtensions, 'Held-out source file', {}, a.testSource);
+      if (src === undefined) return undefined;
+      if (src === BACK) continue;
+      const tgt = await pickFile(6, 'Held-out pairs', supportedExtensions, 'Held-out target file (row-parallel to the source)', {}, a.testTarget);
+      if (tgt === undefined) return undefined;
+      if (tgt === BACK) continue;
+      a.testSource = src;
+      a.testTarget = tgt;
+    }
+    return true;
+  }
+}
+
+function toRequest(a: Answers, seed: number, defaultCount: number): JobRequest {
+  const compareAll = a.method === 'compare-all';
+  return {
+    title: `${path.basename(a.source)} → ${path.basename(a.target)}`,
+    source: a.source,
+    target: a.target,
+    anchors: a.anchorMode === 'file' ? a.anchorFile : undefined,
+    anchorCount: a.anchorCount,
+    defaultAnchorCount: defaultCount,
+    join: a.anchorMode === 'ids' ? 'id' : 'auto',
+    seed,
+    test: a.heldMode === 'list' ? a.testFile : undefined,
+    testSource: a.heldMode === 'files' ? a.testSource : undefined,
+    testTarget: a.heldMode === 'files' ? a.testTarget : undefined,
+    methods: compareAll ? [...METHOD_NAMES] : [a.method as MethodName],
+    preps: [a.prep],
+  };
+}
