@@ -102,10 +102,16 @@ async function workspaceFiles(extensions: readonly string[]): Promise<vscode.Uri
   return uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
 }
 
+/** The file's folder relative to the workspace ('' at the root; the full path outside it). */
+function folderOf(u: vscode.Uri): string {
+  const dir = path.dirname(vscode.workspace.asRelativePath(u, false));
+  return dir === '.' ? '' : dir;
+}
+
 function fileItems(uris: vscode.Uri[], marks: Record<string, string>): Item<string>[] {
   const items = uris.map((u) => ({
     label: path.basename(u.fsPath),
-    description: [marks[u.fsPath], vscode.workspace.asRelativePath(path.dirname(u.fsPath))].filter(Boolean).join(' · '),
+    description: [marks[u.fsPath], folderOf(u)].filter(Boolean).join(' · '),
     value: u.fsPath,
   }));
   // marked files (set as source/target, last used) first

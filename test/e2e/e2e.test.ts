@@ -1,0 +1,412 @@
+/**
+ * End-to-end tests in a real VS Code workbench (code-server 4.100.3 = VS Code 1.100.3, offline),
+ * driven by Playwright with Debian's chromium:
+ *   1. the packaged linux-x64 VSIX, installed into code-server, used through the UI on a copy of
+ *      samples/fmnist (palette fit flow, explorer compare, menus, inspect, cancel);
+ *   2. the in-host mocha suites (out/test/host/*.test.js) in the real extension host.
+ * Then checks that no code-server process survived.
+ *
+ * Prerequisites: bash scripts/install-tools.sh (code-server, chromium); the build (npm test runs it).
+ * Environment: LT_E2E_VSIX=<file> reuses a VSIX instead of packaging; LT_E2E_KEEP=1 keeps the run
+ * folders; LT_E2E_UPDATE_SCREENSHOT=1 refreshes media/screenshot-panel.png (written anyway when missing).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CodeServer, pgrepCodeServer, processesWithMarker, ROOT } from './codeServer';
+import { runHostTests } from './hostTests';
+import { Workbench } from './workbench';
+
+// Only referenced inside evaluate() callbacks, which run in the webview.
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const SAMPLE = path.join(ROOT, 'samples', 'fmnist');
+const FIT_TITLE = 'Latent Translator: Fit Latent Translation';
+const COMPARE = 'Compare Embedding Spaces';
+const INSPECT = 'Inspect Embedding File';
+
+// ------------------------------------------------------------------------------------------------
+// bookkeeping: outcomes, timings, the run folders of every server (for the orphan check)
+
+const outcomes: { name: string; ok: boolean; ms: number }[] = [];
+const timings: Record<string, number> = {};
+const runDirs: string[] = [];
+const registered: string[] = [];
+
+/** it() that records the outcome and timing, and on failure saves a screenshot and the server logs. */
+function scenario(name: string, fn: () => Promise<void>, ctx: () => { wb?: Workbench; cs?: CodeServer }, timeout = 300_000): void {
+  registered.push(name);
+  it(name, { timeout }, async () => {
+    const t0 = Date.now();
+    try {
+      await fn();
+      outcomes.push({ name, ok: true, ms: Date.now() - t0 });
+    } catch (e) {
+      outcomes.push({ name, ok: false, ms: Date.now() - t0 });
+      const { wb, cs } = ctx();
+      if (wb) {
+        const shot = await wb.screenshot(`failed-${name.slice(0, 40)}`).catch(() => undefined);
+        if (shot) console.error(`screenshot: ${path.relative(ROOT, shot)}`);
+        console.error(`notifications: ${JSON.stringify(await wb.notificationTexts().catch(() => []))}`);
+        if (wb.consoleErrors.length) console.error(`browser console errors (last 10):\n  ${wb.consoleErrors.slice(-10).join('\n  ')}`);
+        await wb.escapeQuickInput().catch(() => undefined);
+        await wb.closeContextMenu().catch(() => undefined);
+      }
+      cs?.printLogs(`scenario failed: ${name}`);
+      throw e;
+    } finally {
+      timings[name] = Date.now() - t0;
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// helpers
+
+/** A float32 C-order .npy (format 1.0) of uniform values in [-0.5, 0.5), from a seeded LCG. */
+export function writeRandomNpy(file: string, rows: number, cols: number, seed: number): void {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10 + header.length);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  head.write(header, 10, 'latin1');
+  const data = new Float32Array(rows * cols);
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 4294967296 - 0.5;
+  }
+  writeFileSync(file, Buffer.concat([head, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
+
+/** Packages the linux-x64 VSIX once per test run (or takes LT_E2E_VSIX). */
+let vsixPromise: Promise<string> | undefined;
+function linuxVsix(): Promise<string> {
+  vsixPromise ??= (async () => {
+    if (process.env.LT_E2E_VSIX) return path.resolve(process.env.LT_E2E_VSIX);
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['scripts/package.mjs', '--target', 'linux-x64', '--no-check'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`scripts/package.mjs failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    timings['package VSIX (build + vsce)'] = Date.now() - t0;
+    return path.join(ROOT, 'dist', 'latent-translator-linux-x64.vsix');
+  })();
+  return vsixPromise;
+}
+
+/** A fresh workspace folder named "fmnist" holding a copy of the bundled sample. */
+function sampleWorkspace(): string {
+  const parent = mkdtempSync(path.join(tmpdir(), 'lt-e2e-ws-'));
+  const ws = path.join(parent, 'fmnist');
+  cpSync(SAMPLE, ws, { recursive: true });
+  return ws;
+}
+
+const relClose = (a: number, b: number, rel = 1e-9) => a === b || Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
+
+/** Run folders of the extension under the server's workspace storage (any workspace). */
+function runFolders(cs: CodeServer): string[] {
+  const root = path.join(cs.userDataDir, 'User', 'workspaceStorage');
+  const out: string[] = [];
+  if (!existsSync(root)) return out;
+  for (const ws of readdirSync(root)) {
+    const runs = path.join(root, ws, 'latent-translator.latent-translator', 'runs');
+    if (existsSync(runs)) for (const r of readdirSync(runs)) out.push(path.join(runs, r));
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------------------
+
+describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { timeout: 30 * 60_000 }, () => {
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  let ws = '';
+  let ready = false;
+  const ctx = () => ({ wb, cs });
+
+  before(async () => {
+    const t0 = Date.now();
+    const vsix = await linuxVsix();
+    const check = spawnSync(process.execPath, ['scripts/check-vsix.mjs', vsix, '--target', 'linux-x64'], { cwd: ROOT, encoding: 'utf8' });
+    process.stdout.write(check.stdout);
+    assert.equal(check.status, 0, `check-vsix failed:\n${check.stdout}${check.stderr}`);
+
+    // single clicks in the explorer only select (no binary-file preview editors)
+    cs = new CodeServer({ name: 'ui', settings: { 'workbench.list.openMode': 'doubleClick' } });
+    runDirs.push(cs.runDir);
+    let t = Date.now();
+    await cs.installVsix(vsix);
+    timings['install VSIX'] = Date.now() - t;
+    await cs.start();
+    timings['code-server start (to /healthz)'] = cs.startMs;
+    ws = sampleWorkspace();
+    t = Date.now();
+    wb = await Workbench.launch(cs, { folder: ws });
+    timings['browser + workbench + explorer'] = Date.now() - t;
+    timings['UI setup total'] = Date.now() - t0;
+    ready = true;
+  });
+
+  after(async () => {
+    await wb?.close();
+    if (cs) {
+      if (!ready) cs.printLogs('the UI setup failed');
+      await cs.stop();
+    }
+    if (ws && !process.env.LT_E2E_KEEP) rmSync(path.dirname(ws), { recursive: true, force: true });
+  });
+
+  scenario(
+    '(a) palette: Fit Latent Translation, six steps, panel figures equal the CLI',
+    async () => {
+      const w = wb!;
+      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
+      const t0 = Date.now();
+      await w.runCommand(FIT_TITLE);
+      await w.pickQuickItem('mlp_a.npy', { title: step(1, 'Source embeddings') });
+      await w.pickQuickItem('cnn.npy', { title: step(2, 'Target embeddings') });
+      await w.pickQuickItem('Anchor file (row indices or ids)…', { title: step(3, 'Anchors') });
+      await w.pickQuickItem('anchors.npy', { title: step(3, 'Anchors') });
+      await w.typeInput('1000', { title: step(3, 'Anchors'), hint: /Number of anchors/ });
+      await w.pickQuickItem('ortho', { title: step(4, 'Method') });
+      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
+      await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
+      await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
+      timings['(a) quick-pick flow'] = Date.now() - t0;
+
+      const t1 = Date.now();
+      const frame = await w.findWebviewFrame(
+        (title: string) => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes(title),
+        'mlp_a.npy → cnn.npy',
+        180_000,
+      );
+      timings['(a) job + panel rendered'] = Date.now() - t1;
+      const figures = await frame.evaluate(() => {
+        const out: Record<string, string | null> = {};
+        for (const k of ['cosine', 'mse', 'top1', 'mrr']) out[k] = document.querySelector(`[data-figure="${k}"]`)?.getAttribute('data-value') ?? null;
+        return out;
+      });
+
+      // the same fit through the CLI
+      const out = mkdtempSync(path.join(tmpdir(), 'lt-e2e-cli-'));
+      try {
+        const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'fit', '--source', path.join(ws, 'mlp_a.npy'), '--target', path.join(ws, 'cnn.npy'), '--anchors', path.join(ws, 'anchors.npy'), '--anchor-count', '1000', '--test', path.join(ws, 'test_idx.npy'), '--method', 'ortho', '--prep', 'standard', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, `the CLI failed:\n${r.stdout}\n${r.stderr}`);
+        const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'));
+        for (const k of ['cosine', 'mse', 'top1', 'mrr'] as const) {
+          assert.ok(figures[k] !== null, `the panel shows no [data-figure="${k}"] value`);
+          const panel = Number(figures[k]);
+          const cli = result.heldOut[k];
+          assert.equal(typeof cli, 'number', `result.json heldOut.${k}`);
+          assert.ok(relClose(panel, cli), `${k}: panel ${panel} vs CLI ${cli} (relative difference ${Math.abs(panel - cli) / Math.max(Math.abs(panel), Math.abs(cli))})`);
+        }
+        console.log(`  (a) panel = CLI: ${JSON.stringify(figures)}`);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+
+      // the README's screenshot
+      await sleep(500); // let the charts' animations settle
+      const shot = await w.screenshot('fit-panel');
+      const kb = statSync(shot).size / 1024;
+      const media = path.join(ROOT, 'media', 'screenshot-panel.png');
+      if (kb < 300 && (!existsSync(media) || process.env.LT_E2E_UPDATE_SCREENSHOT)) copyFileSync(shot, media);
+      if (kb >= 300) console.warn(`  (a) warning: ${path.relative(ROOT, shot)} is ${kb.toFixed(0)} KB (>= 300 KB); media/screenshot-panel.png not updated`);
+    },
+    ctx,
+  );
+
+  scenario(
+    '(b) explorer: compare two selected files, six methods and the baseline',
+    async () => {
+      const w = wb!;
+      await w.multiSelectExplorer(['mlp_a.npy', 'mlp_b.npy']);
+      await w.clickContextMenu(COMPARE);
+      const t0 = Date.now();
+      const frame = await w.findWebviewFrame(
+        () => {
+          const title = document.getElementById('title')?.textContent ?? '';
+          return document.body?.dataset.rendered === 'true' && title.includes('mlp_a.npy') && title.includes('mlp_b.npy') && !!document.getElementById('comparison-table');
+        },
+        null,
+        180_000,
+      );
+      timings['(b) compare job + panel rendered'] = Date.now() - t0;
+      const info = await frame.evaluate(() => ({
+        rows: document.querySelectorAll('#comparison-table tbody tr').length,
+        methods: [...document.querySelectorAll('#comparison-table tbody tr')].map((tr: any) => tr.getAttribute('data-method')), // eslint-disable-line @typescript-eslint/no-explicit-any
+        baseline: document.querySelector('[data-baseline="cosine"]')?.getAttribute('data-value') ?? null,
+      }));
+      assert.equal(info.rows, 6, `comparison rows: ${JSON.stringify(info.methods)}`);
+      assert.ok(info.baseline !== null && Number.isFinite(Number(info.baseline)), 'the no-translation baseline cosine is shown');
+      await w.screenshot('compare-panel');
+    },
+    ctx,
+  );
+
+  scenario(
+    '(b) explorer menus: an embedding file offers Inspect, which shows 3000 rows × 48 dims',
+    async () => {
+      const w = wb!;
+      await w.rightClickExplorer('cnn.npy');
+      const items = await w.contextMenuItems();
+      assert.ok(items.includes(INSPECT), `"${INSPECT}" on cnn.npy (menu: ${JSON.stringify(items)})`);
+      await w.clickContextMenu(INSPECT);
+      const end = Date.now() + 60_000;
+      let text = '';
+      let tabs: string[] = [];
+      let webviewText = '';
+      for (;;) {
+        tabs = await w.tabLabels();
+        text = await w.activeEditorText();
+        const tabOk = tabs.some((t) => /Inspect/.test(t) && t.includes('cnn.npy'));
+        if (tabOk && /\b3000\b/.test(text) && /\b48\b/.test(text)) break;
+        // or a webview / markdown preview showing the same
+        const f = await w.scanFrames(() => {
+          const t = document.body?.innerText ?? '';
+          return /Inspect/.test(t) && t.includes('cnn') && /\b3000\b/.test(t) && /\b48\b/.test(t);
+        }, null);
+        if (f) {
+          webviewText = await f.evaluate(() => document.body.innerText as string);
+          break;
+        }
+        if (Date.now() > end) assert.fail(`no "Inspect: cnn.npy" document showing 3000 rows and 48 dims (tabs ${JSON.stringify(tabs)}; editor text: ${text.slice(0, 400)})`);
+        await sleep(250);
+      }
+      console.log(`  (b) inspect: tabs ${JSON.stringify(tabs)}${webviewText ? ' (webview)' : ''}`);
+      await w.screenshot('inspect-cnn');
+    },
+    ctx,
+  );
+
+  scenario(
+    '(b) explorer menus: a non-embedding file offers neither Compare nor Inspect',
+    async () => {
+      const w = wb!;
+      // README.md has no embedding extension (.txt would be word2vec text, which is offered)
+      await w.rightClickExplorer('README.md');
+      const items = await w.contextMenuItems();
+      await w.closeContextMenu();
+      assert.ok(!items.includes(COMPARE), `"${COMPARE}" must not be offered on README.md (menu: ${JSON.stringify(items)})`);
+      assert.ok(!items.includes(INSPECT), `"${INSPECT}" must not be offered on README.md (menu: ${JSON.stringify(items)})`);
+    },
+    ctx,
+  );
+
+  scenario(
+    '(c) cancel: a large compare stops within 1.5 s, leaves nothing, and the next compare works',
+    async () => {
+      const w = wb!;
+      const c = cs!;
+      let t = Date.now();
+      writeRandomNpy(path.join(ws, 'big_a.npy'), 40_000, 256, 1);
+      writeRandomNpy(path.join(ws, 'big_b.npy'), 40_000, 256, 2);
+      timings['(c) write 2 × 40000×256 float32'] = Date.now() - t;
+      await w.waitForExplorerItem('big_a.npy');
+      await w.waitForExplorerItem('big_b.npy');
+      await w.clearNotifications();
+      const runsBefore = runFolders(c).filter((d) => existsSync(path.join(d, 'run.json'))).length;
+
+      await w.multiSelectExplorer(['big_a.npy', 'big_b.npy']);
+      await w.clickContextMenu(COMPARE);
+      const progress = w.page.locator('.notification-toast', { hasText: /Latent Translator/, has: w.page.locator('.monaco-button', { hasText: /^\s*Cancel\s*$/ }) }).first();
+      await progress.waitFor({ state: 'visible', timeout: 30_000 });
+      await sleep(1500); // let the job get going (reading, fitting)
+      assert.ok(await progress.isVisible(), 'the job finished before it could be cancelled (make the files bigger)');
+      const progressText = ((await progress.locator('.notification-list-item-message').first().textContent()) ?? '').trim();
+      t = Date.now();
+      await progress.locator('.monaco-button', { hasText: /^\s*Cancel\s*$/ }).first().click();
+      await progress.waitFor({ state: 'hidden', timeout: 10_000 });
+      const goneMs = Date.now() - t;
+      timings['(c) progress toast gone after Cancel'] = goneMs;
+      console.log(`  (c) progress "${progressText}" gone ${goneMs} ms after Cancel`);
+      assert.ok(goneMs <= 1500, `the progress notification took ${goneMs} ms to disappear (limit 1500 ms)`);
+
+      // a "cancelled" message, no error, no new panel, no stored run
+      await w.notification(/cancelled/i).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await sleep(3000);
+      const texts = await w.notificationTexts();
+      assert.ok(!texts.some((x) => /error|failed/i.test(x) && !/cancel/i.test(x)), `an error was shown: ${JSON.stringify(texts)}`);
+      const bigPanel = await w.scanFrames(() => (document.getElementById('title')?.textContent ?? '').includes('big_a.npy'), null);
+      assert.equal(bigPanel, undefined, 'a results panel for the cancelled job appeared');
+      assert.ok(!(await w.tabLabels()).some((l) => l.includes('big_a.npy →')), 'an editor tab for the cancelled job appeared');
+      const runsAfter = runFolders(c);
+      assert.equal(runsAfter.filter((d) => existsSync(path.join(d, 'run.json'))).length, runsBefore, 'a run was stored for the cancelled job');
+      const unfinished = runsAfter.filter((d) => !existsSync(path.join(d, 'run.json')));
+      assert.deepEqual(unfinished, [], 'the cancelled job left a run folder behind');
+
+      // the next (small) compare still works
+      await w.clearNotifications();
+      t = Date.now();
+      await w.multiSelectExplorer(['ae.npy', 'cnn.npy']);
+      await w.clickContextMenu(COMPARE);
+      await w.findWebviewFrame(
+        () => {
+          const title = document.getElementById('title')?.textContent ?? '';
+          return document.body?.dataset.rendered === 'true' && title.includes('ae.npy') && title.includes('cnn.npy') && document.querySelectorAll('#comparison-table tbody tr').length > 0;
+        },
+        null,
+        180_000,
+      );
+      timings['(c) follow-up compare'] = Date.now() - t;
+      await w.screenshot('after-cancel');
+    },
+    ctx,
+  );
+});
+
+describe('in-host mocha suites (real extension host)', { timeout: 20 * 60_000 }, () => {
+  it('out/test/host/*.test.js pass inside code-server', { timeout: 15 * 60_000 }, async () => {
+    const t0 = Date.now();
+    let ok = false;
+    try {
+      assert.ok(existsSync(path.join(ROOT, 'dist', 'extension.js')), 'dist/extension.js exists (run the build)');
+      const ws = sampleWorkspace();
+      try {
+        const result = await runHostTests(ROOT, path.join(ROOT, 'out', 'test', 'host'), ws, { onServer: (s) => runDirs.push(s.runDir) });
+        console.log(result.lines.map((l) => `  ${l}`).join('\n'));
+        timings['in-host suites (server + browser + tests)'] = result.ms;
+        assert.equal(result.exitCode, 0, `in-host tests: exit code ${result.exitCode}; ${result.lines[result.lines.length - 1]}`);
+        ok = true;
+      } finally {
+        if (!process.env.LT_E2E_KEEP) rmSync(path.dirname(ws), { recursive: true, force: true });
+      }
+    } finally {
+      outcomes.push({ name: 'in-host mocha suites', ok, ms: Date.now() - t0 });
+    }
+  });
+});
+
+describe('teardown', () => {
+  it('left no code-server (or extension) process behind', async () => {
+    let ok = false;
+    try {
+      await sleep(500);
+      const ours = runDirs.flatMap((d) => processesWithMarker(`LT_E2E_RUN=${d}`));
+      const cs = pgrepCodeServer();
+      const mine = cs.filter((p) => p.cmd.includes(path.join(ROOT, 'tools', 'code-server')));
+      if (cs.length) console.log(`  pgrep -f code-server:\n${cs.map((p) => `    ${p.pid} ${p.cmd.slice(0, 160)}`).join('\n')}`);
+      assert.deepEqual(ours, [], 'processes started by the test servers are still running');
+      assert.deepEqual(mine.map((p) => p.pid), [], `code-server processes from ${path.join(ROOT, 'tools', 'code-server')} are still running`);
+      ok = true;
+    } finally {
+      outcomes.push({ name: 'teardown', ok, ms: 0 });
+      // scenarios that never ran (their suite's setup failed) count as failed
+      for (const name of registered) if (!outcomes.some((o) => o.name === name)) outcomes.push({ name, ok: false, ms: 0 });
+      const passed = outcomes.filter((o) => o.ok).length;
+      const failed = outcomes.length - passed;
+      console.log('\ne2e timings:');
+      for (const [k, v] of Object.entries(timings)) console.log(`  ${k.padEnd(48)} ${(v / 1000).toFixed(1)} s`);
+      console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+    }
+  });
+});
