@@ -1,7 +1,7 @@
-// Bundles the CLI (and, once it exists, the extension) with esbuild.
+// Bundles the CLI, the compute process, the extension and the webviews with esbuild.
 // onnxruntime-node is a native addon and cannot be bundled: it stays external.
 import { build } from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -15,6 +15,7 @@ const common = {
 
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/cli.js', 0o755);
-if (existsSync('src/extension/extension.ts')) {
-  await build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' });
-}
+await build({ ...common, entryPoints: ['src/compute/main.ts'], outfile: 'dist/compute.js' });
+await build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' });
+// --release (used by scripts/package.mjs): minified webviews; source maps are never packaged.
+await (await import('../webview-ui/build.mjs')).buildWebview({ minify: process.argv.includes('--release') });

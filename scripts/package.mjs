@@ -103,8 +103,8 @@ async function main() {
 
   const t0 = Date.now();
   if (o.build) {
-    console.log('package: node scripts/build.mjs');
-    if (run(process.execPath, ['scripts/build.mjs']) !== 0) fail('build failed');
+    console.log('package: node scripts/build.mjs --release');
+    if (run(process.execPath, ['scripts/build.mjs', '--release']) !== 0) fail('build failed');
     console.log(`package: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

@@ -15,7 +15,7 @@ export const RUNS_VIEW_ID = 'latentTranslator.runs';
 
 function html(webview: vscode.Webview, extensionUri: vscode.Uri, page: 'results' | 'runs', title: string): string {
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name)).toString();
-  return webviewHtml({ title, scriptUri: asset(`${page}.js`), styleUris: [asset(`${page}.css`)], cspSource: webview.cspSource, nonce: makeNonce() });
+  return webviewHtml({ title, scriptUri: asset(`${page}.js`), styleUris: [asset('codicon.css'), asset(`${page}.css`)], cspSource: webview.cspSource, nonce: makeNonce() });
 }
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
