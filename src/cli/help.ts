@@ -10,6 +10,7 @@ Usage:
   latent-translator fit --source <file> --target <file> --out <dir> [options]
   latent-translator compare --source <file> --target <file> [options]
   latent-translator translate --translator <translator.json> --input <file> --out <file>
+  latent-translator embed --model <file.onnx> --input <file.npy> --out <file.npy>
   latent-translator help [command]
 
 Commands:
@@ -17,6 +18,7 @@ Commands:
              translator.json, pairs.csv and view.json into --out
   compare    fit every method side by side on the same anchors and print a table
   translate  apply a saved translator to a file of source vectors (streams .npy)
+  embed      run a local ONNX encoder on a .npy tensor and save the embeddings
 
 Formats read: .npy .npz .safetensors .csv .tsv .jsonl .ndjson .json .vec .txt (word2vec text)
               .bin (word2vec binary) .parquet

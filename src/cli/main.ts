@@ -10,6 +10,7 @@ import { isPrepName, PREP_NAMES, type PrepName } from '../core/prep';
 import type { ProgressEvent } from '../core/progress';
 import { COMPARE_HELP, FIT_HELP, MAIN_HELP, TRANSLATE_HELP } from './help';
 import { runCompare, runFit, runTranslate } from './commands';
+import { EMBED_HELP, parseScale, runEmbed } from './embedCommand';
 import { TOOL_VERSION } from '../core/version';
 
 const inputOptions = {
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'help') {
-    process.stdout.write(({ fit: FIT_HELP, compare: COMPARE_HELP, translate: TRANSLATE_HELP } as Record<string, string>)[rest[0]] ?? MAIN_HELP);
+    process.stdout.write(({ fit: FIT_HELP, compare: COMPARE_HELP, translate: TRANSLATE_HELP, embed: EMBED_HELP } as Record<string, string>)[rest[0]] ?? MAIN_HELP);
     process.stdout.write('\n');
     return 0;
   }
@@ -97,8 +98,37 @@ export async function main(argv: string[]): Promise<number> {
         onEvent: values.quiet ? undefined : stderrProgress(),
       });
     }
+    case 'embed': {
+      const { values } = parse(rest, {
+        model: { type: 'string' },
+        input: { type: 'string' },
+        out: { type: 'string' },
+        output: { type: 'string' },
+        'batch-size': { type: 'string' },
+        scale: { type: 'string' },
+        'input-array': { type: 'string' },
+        threads: { type: 'string' },
+        force: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help) return help(EMBED_HELP);
+      return runEmbed({
+        model: required(values.model, '--model', 'embed'),
+        input: required(values.input, '--input', 'embed'),
+        out: required(values.out, '--out', 'embed'),
+        output: values.output,
+        batchSize: values['batch-size'] !== undefined ? positiveInt(values['batch-size'], '--batch-size') : undefined,
+        scale: values.scale !== undefined ? parseScale(values.scale) : undefined,
+        inputArray: values['input-array'],
+        threads: values.threads !== undefined ? positiveInt(values.threads, '--threads', true) : undefined,
+        force: !!values.force,
+        quiet: !!values.quiet,
+        signal: controller.signal,
+      });
+    }
     default:
-      throw new LatentError('usage', `unknown command "${command}" (expected fit, compare, translate or help)`);
+      throw new LatentError('usage', `unknown command "${command}" (expected fit, compare, translate, embed or help)`);
   }
 }
 

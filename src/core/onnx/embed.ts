@@ -1,0 +1,323 @@
+/**
+ * Embeds a file of model inputs (e.g. images) with an ONNX encoder and writes the
+ * [N, d] outputs as a float32 .npy: the step that produces an embedding space from
+ * raw data.
+ *
+ * A C-order .npy input of any rank is streamed: rows (first axis) are read, decoded,
+ * scaled and run chunk by chunk, and the output is appended to a temporary file that
+ * is moved into place only when every row is done (NpyStreamWriter), so a failure or
+ * cancellation leaves nothing behind. Other formats (.npz, .safetensors, …) go through
+ * readEmbeddings and must hold a 2-D matrix.
+ */
+import { extname } from 'node:path';
+import { LatentError } from '../errors';
+import type { FloatArray } from '../matrix';
+import { NpyStreamWriter, readEmbeddings } from '../io';
+import { checkWritable } from '../io/atomic';
+import { checkFinite, FileSource, formatShape, toLatentError } from '../io/common';
+import { readDense } from '../io/dense';
+import { allocateFor, decodeInto } from '../io/dtype';
+import { check2D, readNpyHeader } from '../io/npy';
+import { formatDims, OnnxModel, type TensorInfo } from './model';
+
+export interface EmbedOptions {
+  /** The .onnx model (one float input with a batch axis first). */
+  model: string;
+  /** Model inputs: a .npy of any rank (rows on the first axis), or a 2-D matrix in any readable format. */
+  input: string;
+  /** The output .npy (float32, [rows, d]). */
+  out: string;
+  /** Model output to write; default: the only one. */
+  outputName?: string;
+  /** Rows per ONNX Runtime call (default: about 16 MB of input). */
+  batchSize?: number;
+  /** Multiplier applied to the input values; default 1/255 for uint8 input, else 1. */
+  scale?: number;
+  /** .npz member / .safetensors tensor / json or parquet field of the input. */
+  inputArray?: string;
+  /** Replace an existing `out`. */
+  force?: boolean;
+  /** ONNX Runtime intra-op threads (0 / absent: all cores). */
+  threads?: number;
+  signal?: AbortSignal;
+  /** Fraction of rows embedded. */
+  onProgress?: (fraction: number) => void;
+  /** One line per decision taken on the user's behalf (scale, reshape, flattening), as it is taken. */
+  onMessage?: (text: string) => void;
+}
+
+export interface EmbedResult {
+  /** Rows written. */
+  rows: number;
+  /** Values per output row (the output is flattened to 2-D when the model's has more axes). */
+  dims: number;
+  out: string;
+  /** Shape and storage dtype of the input as read. */
+  inputShape: number[];
+  inputDtype: string;
+  /** Scale applied to the input values. */
+  scale: number;
+  /** Shape fed to the model ([rows, …row shape]). */
+  modelInputShape: number[];
+  /** Name of the model output written. */
+  outputName: string;
+  /** The same lines as passed to onMessage. */
+  notes: string[];
+}
+
+/** Input float32 bytes read and run per chunk (a whole number of batches). */
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
+export async function embedFile(o: EmbedOptions): Promise<EmbedResult> {
+  throwIfCancelled(o.signal);
+  if (extname(o.out).toLowerCase() !== '.npy') {
+    throw new LatentError('usage', 'the output must be a .npy file (float32 [rows, d])', o.out);
+  }
+  if (o.scale !== undefined && (!Number.isFinite(o.scale) || o.scale === 0)) {
+    throw new LatentError('usage', `scale must be a finite, non-zero number, got ${o.scale}`);
+  }
+  if (o.batchSize !== undefined && (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1)) {
+    throw new LatentError('usage', `batch size must be a positive integer, got ${o.batchSize}`);
+  }
+  await checkWritable(o.out, o.force);
+  const notes: string[] = [];
+  const note = (text: string): void => {
+    notes.push(text);
+    o.onMessage?.(text);
+  };
+
+  const src = await openInputTensor(o.input, o.inputArray, o.signal);
+  try {
+    throwIfCancelled(o.signal);
+    const model = await OnnxModel.load(o.model, { threads: o.threads });
+    try {
+      const spec = model.input();
+      const output = model.output(o.outputName);
+      const rowShape = planRowShape(model, spec, src);
+      const feedShape = [src.rows, ...rowShape];
+      model.checkInputDims(feedShape);
+      if (formatDims(src.shape.slice(1)) !== formatDims(rowShape)) {
+        note(`reshaped the input ${formatShape(src.shape)} to ${formatDims(feedShape)} for the model's input "${spec.name}" ${formatDims(spec.dims)}`);
+      }
+
+      const uint8 = isUint8(src.dtype);
+      const scale = o.scale ?? (uint8 ? 1 / 255 : 1);
+      const why = o.scale !== undefined ? 'as given' : uint8 ? 'the default for uint8 input' : 'the default for non-uint8 input';
+      note(
+        scale === 1
+          ? `left the ${dtypeName(src.dtype)} input values unscaled (scale 1, ${why})`
+          : `scaled the ${dtypeName(src.dtype)} input values by ${formatScale(scale)} (${why})`,
+      );
+
+      const batch = model.batchSizeFor(src.rowElements, o.batchSize);
+      if (o.batchSize !== undefined && batch !== o.batchSize) {
+        note(`the model fixes the batch size to ${batch}; ignoring the requested ${o.batchSize}`);
+      }
+      const chunkRows = batch * Math.max(1, Math.floor(CHUNK_BYTES / (4 * src.rowElements * batch)));
+
+      let writer: NpyStreamWriter | undefined;
+      let dims = 0;
+      try {
+        for (let start = 0; start < src.rows; start += chunkRows) {
+          throwIfCancelled(o.signal);
+          const n = Math.min(chunkRows, src.rows - start);
+          const values = toScaledFloat32(await src.read(start, n), scale);
+          const y = await model.run(
+            { data: values, dims: [n, ...rowShape] },
+            {
+              outputName: output.name,
+              batchSize: batch,
+              signal: o.signal,
+              onProgress: o.onProgress && ((f) => o.onProgress!((start + f * n) / src.rows)),
+            },
+          );
+          if (!writer) {
+            dims = y.dims.slice(1).reduce((a, b) => a * b, 1);
+            if (y.dims.length !== 2) {
+              note(`output "${output.name}" has rows of shape ${formatDims(y.dims.slice(1))}; writing them flattened to ${dims} values`);
+            }
+            throwIfCancelled(o.signal);
+            writer = await NpyStreamWriter.create(o.out, { rows: src.rows, cols: dims, force: o.force });
+          }
+          await writer.append({ rows: n, cols: dims, data: y.data });
+        }
+        if (!writer) throw new LatentError('shape', 'the input holds no rows', o.input); // the readers refuse empty arrays
+        throwIfCancelled(o.signal);
+        await writer.commit();
+      } catch (e) {
+        await writer?.abort();
+        throw e;
+      }
+      return {
+        rows: src.rows,
+        dims,
+        out: o.out,
+        inputShape: src.shape,
+        inputDtype: src.dtype,
+        scale,
+        modelInputShape: feedShape,
+        outputName: output.name,
+        notes,
+      };
+    } finally {
+      await model.release();
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+}
+
+/**
+ * The row shape fed to the model: the model's own row shape when it is static and holds as many
+ * values as an input row (so (N, 28, 28) and (N, 784) both become [N, 1, 28, 28]); the input's
+ * row shape when the model declares none or has symbolic dims after the batch axis (checked
+ * against the static ones). Anything else is LatentError('shape') naming the model.
+ */
+function planRowShape(model: OnnxModel, spec: TensorInfo, src: InputTensor): number[] {
+  const inputRow = src.shape.slice(1);
+  if (spec.dims.length === 0) return inputRow;
+  const wantRow = spec.dims.slice(1);
+  const mismatch = (detail: string): LatentError =>
+    new LatentError(
+      'shape',
+      `the model expects input "${spec.name}" of shape ${formatDims(spec.dims)}, got ${formatDims(src.shape)} from ${src.path}${detail}`,
+      model.info.path,
+    );
+  if (wantRow.every((d): d is number => typeof d === 'number')) {
+    const want = wantRow.reduce((a, b) => a * b, 1);
+    if (want !== src.rowElements) {
+      throw mismatch(` (${want} values per row expected, the input has ${src.rowElements})`);
+    }
+    return wantRow;
+  }
+  if (inputRow.length !== wantRow.length || wantRow.some((d, i) => typeof d === 'number' && d !== inputRow[i])) {
+    throw mismatch(' (the model has symbolic dims after the batch axis, so the input cannot be reshaped to fit)');
+  }
+  return inputRow;
+}
+
+/** Rows of the input file, decoded chunk by chunk. */
+interface InputTensor {
+  readonly path: string;
+  readonly dtype: string;
+  readonly shape: number[];
+  readonly rows: number;
+  /** Values per row (product of the dims after the first). */
+  readonly rowElements: number;
+  /** Rows [start, start + count), row-major, checked finite. */
+  read(start: number, count: number): Promise<FloatArray>;
+  close(): Promise<void>;
+}
+
+async function openInputTensor(path: string, array: string | undefined, signal: AbortSignal | undefined): Promise<InputTensor> {
+  if (extname(path).toLowerCase() !== '.npy') {
+    const table = await readEmbeddings(path, { array, signal });
+    const { rows, cols, data } = table.matrix;
+    return {
+      path,
+      dtype: table.dtype,
+      shape: [rows, cols],
+      rows,
+      rowElements: cols,
+      read: (start, count) => Promise.resolve(data.subarray(start * cols, (start + count) * cols)),
+      close: () => Promise.resolve(),
+    };
+  }
+  if (array !== undefined) {
+    throw new LatentError('usage', 'an input array name only applies to .npz, .safetensors, json and parquet inputs, not to a .npy', path);
+  }
+  let src: FileSource;
+  try {
+    src = await FileSource.open(path);
+  } catch (e) {
+    throw toLatentError(e, path);
+  }
+  try {
+    const header = await readNpyHeader(src, path);
+    const { shape, type } = header;
+    if (shape.length === 0) throw new LatentError('shape', 'the array is a scalar (shape ()); expected rows along a first axis', path);
+    const rows = shape[0];
+    const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
+    if (rows === 0 || rowElements === 0) throw new LatentError('shape', `the array has shape ${formatShape(shape)}: it holds no values`, path);
+    if (header.fortranOrder && shape.length > 2) {
+      throw new LatentError(
+        'unsupported',
+        `Fortran-order arrays of more than 2 dimensions are not supported (shape ${formatShape(shape)}); save np.ascontiguousarray(a)`,
+        path,
+      );
+    }
+    // The data-size check of the 2-D readers, on the (rows, values per row) view.
+    check2D({ ...header, shape: [rows, rowElements] }, src.size, path, Number.MAX_SAFE_INTEGER);
+    const base = { path, dtype: header.descr, shape, rows, rowElements };
+    if (header.fortranOrder && shape.length === 2) {
+      // Column-major 2-D: read whole (one strided pass), then serve row slices.
+      const { matrix } = await readDense(src, { offset: header.dataOffset, rows, cols: rowElements, type, fortranOrder: true }, path, { signal });
+      await src.close();
+      return { ...base, read: (start, count) => Promise.resolve(matrix.data.subarray(start * rowElements, (start + count) * rowElements)), close: () => Promise.resolve() };
+    }
+    let closed = false;
+    return {
+      ...base,
+      async read(start, count) {
+        const n = Math.min(count, rows - start);
+        const len = n * rowElements * type.size;
+        const out = allocateFor(type, n * rowElements);
+        try {
+          const bytes = await src.read(header.dataOffset + start * rowElements * type.size, len);
+          if (bytes.length < len) throw new LatentError('format', 'file is truncated (it shrank while being read)', path);
+          decodeInto(bytes, type, out, 0);
+        } catch (e) {
+          throw toLatentError(e, path);
+        }
+        checkFinite(out, rowElements, start, path);
+        return out;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await src.close();
+      },
+    };
+  } catch (e) {
+    await src.close().catch(() => undefined);
+    throw toLatentError(e, path);
+  }
+}
+
+/**
+ * float32 values × scale. A scale of 1/k for an integer k divides by k instead, which is what
+ * NumPy's `x.astype(np.float32) / k` gives (a correctly rounded float32 quotient).
+ */
+function toScaledFloat32(values: FloatArray, scale: number): Float32Array {
+  if (scale === 1) return values instanceof Float32Array ? values : Float32Array.from(values);
+  const out = new Float32Array(values.length);
+  const inv = 1 / scale;
+  if (Number.isInteger(inv)) {
+    for (let i = 0; i < values.length; i++) out[i] = values[i] / inv;
+  } else {
+    for (let i = 0; i < values.length; i++) out[i] = values[i] * scale;
+  }
+  return out;
+}
+
+function isUint8(dtype: string): boolean {
+  return /^[|<>=]?u1$/.test(dtype) || /^(?:U8|uint8)$/i.test(dtype);
+}
+
+/** "uint8" for "|u1", "float32" for "<f4"; other names as they are. */
+export function dtypeName(dtype: string): string {
+  const m = /^[|<>=]?([fiub])(\d)$/.exec(dtype);
+  if (!m) return dtype;
+  const bits = Number(m[2]) * 8;
+  return { f: `float${bits}`, i: `int${bits}`, u: `uint${bits}`, b: 'bool' }[m[1]] ?? dtype;
+}
+
+/** "1/255" for reciprocals of integers, else the number. */
+export function formatScale(scale: number): string {
+  const inv = 1 / scale;
+  return Math.abs(scale) < 1 && Number.isInteger(inv) ? `1/${inv}` : String(scale);
+}
