@@ -158,13 +158,29 @@ function fitReport(r: ResultJson, out: string): string {
     renderTable(['pairs', 'n', 'cosine', 'mse', 'top1', 'top5', 'mrr', 'csls@1', 'cka'], rows, [false, true, true, true, true, true, true, true, true]) +
     `\n\nanchor rank ${d.sourceRank}/${d.sourceDim}, cross-covariance condition ${num(d.crossCovCondition)}, Procrustes disparity ${num(d.procrustesDisparity)}` +
     (d.determinant !== undefined ? `, det ${num(d.determinant, 3)}` : '') +
+    stitchedReport(r.stitched) +
     `\nwrote ${Object.values(r.outputs).map((f) => path.join(out, f)).join(', ')}\n`
   );
+}
+
+function stitchedReport(s: ResultJson['stitched']): string {
+  if (!s) return '';
+  const name = path.basename(s.decoder);
+  if (s.kind === 'reconstruction') {
+    return `\n\nstitched decoder ${name} (reconstruction): MSE of stitched vs native output ${num(s.stitchedVsNative)}` + (s.absoluteVsNative !== null ? `, untranslated ${num(s.absoluteVsNative)}` : '');
+  }
+  const rows = [
+    ['native (target embeddings)', num(s.native.accuracy), num(s.native.macroF1)],
+    ['stitched (translated source)', num(s.stitched.accuracy), num(s.stitched.macroF1)],
+    ...(s.absolute ? [['absolute (untranslated source)', num(s.absolute.accuracy), num(s.absolute.macroF1)]] : []),
+  ];
+  return `\n\nstitched decoder ${name}, ${s.native.count} held-out pairs, ${s.classes} classes; stitched agrees with native on ${num(s.agreement)}\n` + renderTable(['decoder input', 'accuracy', 'macro F1'], rows, [false, true, true]);
 }
 
 function compareReport(r: CompareJson): string {
   const best = (key: string, row: { method: string; prep: string }) => (r.best[key] && r.best[key].method === row.method && r.best[key].prep === row.prep ? '*' : ' ');
   const multiPrep = new Set(r.rows.map((x) => x.prep)).size > 1;
+  const hasStitched = r.rows.some((x) => x.stitched?.kind === 'classification');
   const rows = r.rows.map((row) => {
     const m = row.heldOut ?? row.anchors;
     return [
@@ -178,18 +194,22 @@ function compareReport(r: CompareJson): string {
       num(m.csls.top1),
       num(row.anchors.cosine),
       String(Math.round(row.fitMs)),
+      ...(hasStitched ? [row.stitched?.kind === 'classification' ? num(row.stitched.stitched.accuracy) : '–'] : []),
     ];
   });
   if (r.baseline?.heldOut ?? r.baseline?.anchors) {
     const m = (r.baseline.heldOut ?? r.baseline.anchors)!;
-    rows.push(['no translation', '–', num(m.cosine) + ' ', num(m.mse) + ' ', num(m.top1) + ' ', num(m.top5) + ' ', num(m.mrr) + ' ', num(m.csls.top1), num(r.baseline.anchors.cosine), '–']);
+    const abs = r.rows[0]?.stitched?.kind === 'classification' ? r.rows[0].stitched.absolute : null;
+    rows.push(['no translation', '–', num(m.cosine) + ' ', num(m.mse) + ' ', num(m.top1) + ' ', num(m.top5) + ' ', num(m.mrr) + ' ', num(m.csls.top1), num(r.baseline.anchors.cosine), '–', ...(hasStitched ? [abs ? num(abs.accuracy) : '–'] : [])]);
   }
   const which = r.rows[0]?.heldOut ? 'held-out' : 'anchor (no held-out pairs!)';
   const table = renderTable(
-    ['method', 'prep', 'cosine', 'mse', 'top1', 'top5', 'mrr', 'csls@1', 'anchor cos', 'fit ms'],
+    ['method', 'prep', 'cosine', 'mse', 'top1', 'top5', 'mrr', 'csls@1', 'anchor cos', 'fit ms', ...(hasStitched ? ['stitched acc'] : [])],
     rows,
-    [false, false, true, true, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true, true, true],
   );
+  const native = r.rows[0]?.stitched?.kind === 'classification' ? r.rows[0].stitched.native.accuracy : undefined;
   const bestLine = r.best.cosine ? `best held-out cosine: ${r.best.cosine.method}${multiPrep ? ` (${r.best.cosine.prep})` : ''}` : '';
-  return `${header(r)}\n${which} figures; * marks the best in each column\n\n${table}\n\n${bestLine}\n`;
+  const nativeLine = native !== undefined ? `\nthe target decoder's accuracy on native target embeddings: ${num(native)}` : '';
+  return `${header(r)}\n${which} figures; * marks the best in each column\n\n${table}\n\n${bestLine}${nativeLine}\n`;
 }

@@ -11,6 +11,7 @@ Usage:
   latent-translator compare --source <file> --target <file> [options]
   latent-translator translate --translator <translator.json> --input <file> --out <file>
   latent-translator embed --model <file.onnx> --input <file.npy> --out <file.npy>
+  latent-translator export --translator <translator.json> --out <file.onnx|file.npy>
   latent-translator help [command]
 
 Commands:
@@ -19,6 +20,8 @@ Commands:
   compare    fit every method side by side on the same anchors and print a table
   translate  apply a saved translator to a file of source vectors (streams .npy)
   embed      run a local ONNX encoder on a .npy tensor and save the embeddings
+  export     the translator as ONNX (alone, or stitched between an encoder and a
+             decoder), or its map W as .npy
 
 Formats read: .npy .npz .safetensors .csv .tsv .jsonl .ndjson .json .vec .txt (word2vec text)
               .bin (word2vec binary) .parquet
@@ -47,6 +50,11 @@ Held-out pairs (evaluation; default: every paired row that is not an anchor):
   --test <file>            row indices or ids of held-out pairs in the same files
   --test-source <file>     separate held-out source file, row-parallel to
   --test-target <file>     this held-out target file
+
+Stitching (the target space's decoder on translated source embeddings):
+  --decoder <file.onnx>    the target's decoder: classifier (with --test-labels) or
+                           reconstruction (autoencoder) model taking target embeddings
+  --test-labels <file>     class index (0…C−1) per held-out pair, or per source row
 
 Fitting:
   --prep <name>            ${PREP_NAMES.join(' | ')} (default standard)

@@ -11,6 +11,7 @@ import type { ProgressEvent } from '../core/progress';
 import { COMPARE_HELP, FIT_HELP, MAIN_HELP, TRANSLATE_HELP } from './help';
 import { runCompare, runFit, runTranslate } from './commands';
 import { EMBED_HELP, parseScale, runEmbed } from './embedCommand';
+import { EXPORT_HELP, runExport } from './exportCommand';
 import { TOOL_VERSION } from '../core/version';
 
 const inputOptions = {
@@ -30,6 +31,8 @@ const inputOptions = {
   test: { type: 'string' },
   'test-source': { type: 'string' },
   'test-target': { type: 'string' },
+  decoder: { type: 'string' },
+  'test-labels': { type: 'string' },
   prep: { type: 'string' },
   ridge: { type: 'string' },
   threads: { type: 'string' },
@@ -51,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'help') {
-    process.stdout.write(({ fit: FIT_HELP, compare: COMPARE_HELP, translate: TRANSLATE_HELP, embed: EMBED_HELP } as Record<string, string>)[rest[0]] ?? MAIN_HELP);
+    process.stdout.write(({ fit: FIT_HELP, compare: COMPARE_HELP, translate: TRANSLATE_HELP, embed: EMBED_HELP, export: EXPORT_HELP } as Record<string, string>)[rest[0]] ?? MAIN_HELP);
     process.stdout.write('\n');
     return 0;
   }
@@ -127,8 +130,32 @@ export async function main(argv: string[]): Promise<number> {
         signal: controller.signal,
       });
     }
+    case 'export': {
+      const { values } = parse(rest, {
+        translator: { type: 'string' },
+        out: { type: 'string' },
+        encoder: { type: 'string' },
+        decoder: { type: 'string' },
+        'encoder-output': { type: 'string' },
+        'decoder-input': { type: 'string' },
+        opset: { type: 'string' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help) return help(EXPORT_HELP);
+      return runExport({
+        translator: required(values.translator, '--translator', 'export'),
+        out: required(values.out, '--out', 'export'),
+        encoder: values.encoder,
+        decoder: values.decoder,
+        encoderOutput: values['encoder-output'],
+        decoderInput: values['decoder-input'],
+        opset: values.opset !== undefined ? positiveInt(values.opset, '--opset') : undefined,
+        force: !!values.force,
+      });
+    }
     default:
-      throw new LatentError('usage', `unknown command "${command}" (expected fit, compare, translate, embed or help)`);
+      throw new LatentError('usage', `unknown command "${command}" (expected fit, compare, translate, embed, export or help)`);
   }
 }
 
@@ -167,6 +194,8 @@ function commonOptions(v: InputValues, signal: AbortSignal) {
     test: v.test,
     testSource: v['test-source'],
     testTarget: v['test-target'],
+    decoder: v.decoder,
+    testLabels: v['test-labels'],
     ridge: v.ridge !== undefined ? nonNegative(v.ridge, '--ridge') : undefined,
     threads: v.threads !== undefined ? positiveInt(v.threads, '--threads', true) : undefined,
     signal,

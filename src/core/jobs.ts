@@ -45,7 +45,7 @@ export async function runJob(o: JobOptions): Promise<JobOutcome> {
   const job = await prepareJob(o);
   const la = new Linalg({ threads: o.threads });
   try {
-    const { runs, baseline } = await evaluateJob(job, { methods: o.methods, preps: o.preps, ridge: o.ridge, signal: o.signal, onEvent: o.onEvent, la });
+    const { runs, baseline } = await evaluateJob(job, { methods: o.methods, preps: o.preps, ridge: o.ridge, signal: o.signal, onEvent: o.onEvent, la, decoder: o.decoder, threads: o.threads });
     const view = await buildView(job, runs, baseline, la, { seed: o.seed, maxPoints: o.maxPoints, title: o.title });
     if (kind === 'fit') {
       const result = fitResult(job, runs[0], baseline, o.seed, FIT_FILES);

@@ -15,6 +15,8 @@ import type { PrepName } from './prep';
 import { timed, type ProgressListener } from './progress';
 import { fitTranslator, prepareAnchors, translate, type Translator } from './translator';
 import type { Diagnostics } from './diagnostics';
+import { openDecoder } from './decoder';
+import type { StitchingResult } from './stitching';
 
 export const RESULT_SCHEMA = 'latent-translator/result';
 export const COMPARE_SCHEMA = 'latent-translator/compare';
@@ -45,6 +47,10 @@ export interface InputOptions {
   /** Separate held-out files, parallel by row. */
   testSource?: string;
   testTarget?: string;
+  /** The target space's decoder (ONNX): scores zero-shot stitching on the held-out pairs. */
+  decoder?: string;
+  /** Class index per held-out pair (or per source row), for a classification decoder. */
+  testLabels?: string;
   threads?: number;
   signal?: AbortSignal;
   onEvent?: ProgressListener;
@@ -74,6 +80,8 @@ export interface PreparedJob {
   heldY: Matrix;
   heldKeys: string[];
   heldLabels?: string[];
+  /** Raw values of --test-labels, in held-out order. */
+  heldClassLabels?: { values: string[]; file: string };
   warnings: string[];
   timings: Record<string, number>;
 }
@@ -141,6 +149,7 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
   let heldY: Matrix;
   let heldKeys: string[];
   let heldLabels: string[] | undefined;
+  let heldSourceRows: number[] | undefined;
   let heldInfo: PreparedJob['heldOut'];
   const labelsOf = await loadLabels(o.labels, source);
   if (o.testSource && o.testTarget) {
@@ -174,7 +183,10 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
     heldY = takeRows(target.matrix, Array.from(heldPairs, (p) => pairing.targetRows[p]));
     heldKeys = Array.from(heldPairs, (p) => pairing.keys[p]);
     heldLabels = labelsOf ? Array.from(heldPairs, (p) => labelsOf[pairing.sourceRows[p]]) : undefined;
+    heldSourceRows = Array.from(heldPairs, (p) => pairing.sourceRows[p]);
   }
+  const heldClassLabels = o.testLabels ? await loadTestLabels(o.testLabels, heldX.rows, source.matrix.rows, heldSourceRows) : undefined;
+  if (heldClassLabels && !o.decoder) warn('--test-labels is only used with --decoder');
   if (heldX.rows === 0) warn('no held-out pairs: only anchor (training) figures are reported, which overstate quality');
 
   const anchorX = takeRows(source.matrix, Array.from(anchorPairs, (p) => pairing.sourceRows[p]));
@@ -197,9 +209,22 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
     heldY,
     heldKeys,
     heldLabels,
+    heldClassLabels,
     warnings,
     timings,
   };
+}
+
+/** Test labels given per held-out pair, or per source row (then picked for the held-out rows). */
+async function loadTestLabels(file: string, heldCount: number, sourceRows: number, heldSourceRows?: number[]): Promise<{ values: string[]; file: string }> {
+  const { values } = await readList(file);
+  if (values.length === heldCount) return { values, file };
+  if (heldSourceRows && values.length === sourceRows) return { values: heldSourceRows.map((r) => values[r]), file };
+  throw new LatentError(
+    'shape',
+    `has ${values.length} labels; expected one per held-out pair (${heldCount})${heldSourceRows ? ` or one per source row (${sourceRows})` : ''}`,
+    file,
+  );
 }
 
 async function loadLabels(path: string | undefined, source: EmbeddingTable): Promise<string[] | undefined> {
@@ -234,6 +259,8 @@ export interface MethodRun {
   heldOutPerPair?: PerPair;
   /** Translation of the held-out source rows, in held-out order. */
   translated: Matrix;
+  /** The target decoder on native, translated and untranslated held-out rows. */
+  stitching?: StitchingResult;
   timings: Record<string, number>;
 }
 
@@ -253,10 +280,13 @@ export interface EvaluateOptions {
   onEvent?: ProgressListener;
   /** A backend to reuse (the caller disposes it); otherwise one is made for this call. */
   la?: Linalg;
+  /** Target decoder (ONNX) to score stitching with. */
+  decoder?: string;
 }
 
 export async function evaluateJob(job: PreparedJob, o: EvaluateOptions): Promise<{ runs: MethodRun[]; baseline?: Baseline }> {
   const la = o.la ?? new Linalg({ threads: o.threads });
+  const decoder = o.decoder ? await timed('load decoder', job.timings, o.onEvent, () => openDecoder(o.decoder!, job, o.threads)) : undefined;
   try {
     const runs: MethodRun[] = [];
     for (const prep of o.preps) {
@@ -276,6 +306,7 @@ export async function evaluateJob(job: PreparedJob, o: EvaluateOptions): Promise
           : undefined;
         const anchorsTranslated = await translate(translator, job.anchorX, la);
         const anchors = await timed(`evaluate anchors${label}`, timings, o.onEvent, () => pairMetrics(anchorsTranslated, job.anchorY, la, { signal: o.signal }));
+        const stitching = decoder && job.heldX.rows ? await timed(`stitch decoder${label}`, timings, o.onEvent, () => decoder.score(translated, o.signal)) : undefined;
         for (const w of diagnostics.warnings) o.onEvent?.({ kind: 'warning', message: `${method}/${prep}: ${w}` });
         runs.push({
           method,
@@ -287,6 +318,7 @@ export async function evaluateJob(job: PreparedJob, o: EvaluateOptions): Promise
           heldOutPerPair: held?.perPair,
           anchors: anchors.metrics,
           translated,
+          stitching,
           timings,
         });
       }
@@ -299,6 +331,7 @@ export async function evaluateJob(job: PreparedJob, o: EvaluateOptions): Promise
     }
     return { runs, baseline };
   } finally {
+    await decoder?.release();
     if (!o.la) await la.dispose();
   }
 }

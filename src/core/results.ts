@@ -1,6 +1,7 @@
 /** The versioned JSON documents `fit` and `compare` write (result.json, compare.json). */
 import type { Diagnostics } from './diagnostics';
 import type { PairMetrics } from './metrics';
+import type { StitchingResult } from './stitching';
 import { COMPARE_SCHEMA, describeInputs, RESULT_SCHEMA, RESULT_VERSION, type Baseline, type MethodRun, type PreparedJob } from './pipeline';
 import { TOOL_VERSION } from './version';
 
@@ -18,6 +19,8 @@ export interface ResultJson {
   anchors: PairMetrics;
   /** Untranslated source vs. target, when the dimensions match; null otherwise. */
   baseline: { heldOut: PairMetrics | null; anchors: PairMetrics } | null;
+  /** Zero-shot stitching through the target decoder (--decoder), or null. */
+  stitched: StitchingResult | null;
   warnings: string[];
   timings: Record<string, number>;
   outputs: Record<string, string>;
@@ -35,6 +38,7 @@ export function fitResult(job: PreparedJob, run: MethodRun, baseline: Baseline |
     heldOut: run.heldOut ?? null,
     anchors: run.anchors,
     baseline: baseline ? { heldOut: baseline.heldOut ?? null, anchors: baseline.anchors } : null,
+    stitched: run.stitching ?? null,
     warnings: [...job.warnings, ...run.diagnostics.warnings],
     timings: { ...job.timings, ...run.timings },
     outputs,
@@ -47,6 +51,7 @@ export interface CompareRow {
   heldOut: PairMetrics | null;
   anchors: PairMetrics;
   diagnostics: Diagnostics;
+  stitched: StitchingResult | null;
   fitMs: number;
 }
 
@@ -74,6 +79,7 @@ export function compareResult(job: PreparedJob, runs: MethodRun[], baseline: Bas
     heldOut: r.heldOut ?? null,
     anchors: r.anchors,
     diagnostics: r.diagnostics,
+    stitched: r.stitching ?? null,
     fitMs: r.timings[Object.keys(r.timings).find((k) => k.startsWith('fit')) ?? ''] ?? 0,
   }));
   const best: CompareJson['best'] = {};

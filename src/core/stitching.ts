@@ -4,7 +4,7 @@
  * source embeddings, (c) untranslated source embeddings when dims match,
  * and score each against the labels, plus the agreement between (b) and (a).
  * Reconstruction decoders are scored by the MSE of the stitched output
- * against the native output (and against the original inputs when given).
+ * against the native output.
  */
 import { LatentError } from './errors';
 import type { Matrix } from './matrix';
@@ -39,9 +39,7 @@ export interface ReconstructionStitching {
   outputDim: number;
   /** Mean over items of the per-item MSE between stitched and native decoder outputs. */
   stitchedVsNative: number;
-  /** The same against the original inputs, when given. */
-  stitchedVsInput: number | null;
-  nativeVsInput: number | null;
+  /** The same for the untranslated source (when dims match): the no-translation baseline. */
   absoluteVsNative: number | null;
   /** Per-item MSE (stitched vs native), for the panel's distribution. */
   perItem: number[];

@@ -77,10 +77,13 @@ export async function translate(t: Translator, x: Matrix, la: Linalg): Promise<M
     throw new LatentError('shape', `translator expects ${t.sourceDim}-dimensional source vectors, got ${x.cols}`);
   }
   const xs = applyPrep(t.sourcePrep, x);
-  const y = await la.matmul(xs, t.map.W, t.map.bias);
-  if (t.map.scale !== undefined && t.map.scale !== 1) {
-    // the bias never coexists with a scale (similarity has none), so scaling after the product is exact
-    for (let i = 0; i < y.data.length; i++) y.data[i] *= t.map.scale;
+  const scale = t.map.scale ?? 1;
+  // y = s·(xs·W) + b, the order translator.json documents (no method has both today)
+  const y = await la.matmul(xs, t.map.W, scale === 1 ? t.map.bias : undefined);
+  if (scale !== 1) {
+    const b = t.map.bias;
+    const d = y.cols;
+    for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] * scale + (b ? b[i % d] : 0);
   }
   return invertPrep(t.targetPrep, matrix(y.rows, y.cols, y.data instanceof Float64Array ? y.data : Float64Array.from(y.data)));
 }

@@ -12,6 +12,7 @@ import { samplePairs } from './pairs';
 import type { Baseline, FileInfo, MethodRun, PreparedJob } from './pipeline';
 import { describeInputs } from './pipeline';
 import { TOOL_VERSION } from './version';
+import type { ClassificationStitching, ReconstructionStitching } from './stitching';
 
 export const VIEW_SCHEMA = 'latent-translator/view';
 export const VIEW_VERSION = 1;
@@ -28,6 +29,8 @@ export interface Headline {
 export interface ComparisonRow extends Headline {
   method: string;
   prep: string;
+  /** Accuracy of the target decoder on translated rows (classification decoders only). */
+  stitchedAccuracy: number | null;
   anchorCosine: number;
   fitMs: number;
   warnings: number;
@@ -70,6 +73,8 @@ export interface PanelView {
     determinant: number | null;
   };
   comparison: ComparisonRow[];
+  /** Zero-shot stitching through the target's decoder, when one was given. */
+  stitched: ClassificationStitching | (Omit<ReconstructionStitching, 'perItem'> & { histogram: { edges: number[]; counts: number[] } }) | null;
   charts: {
     /** Per-pair cosine over [-1, 1] in 40 bins, translated and (when dims match) untranslated. */
     cosine: { edges: number[]; translated: number[]; baseline: number[] | null };
@@ -154,10 +159,12 @@ export async function buildView(job: PreparedJob, runs: MethodRun[], baseline: B
       method: r.method,
       prep: r.prep,
       ...headline(r.heldOut ?? r.anchors),
+      stitchedAccuracy: r.stitching?.kind === 'classification' ? r.stitching.stitched.accuracy : null,
       anchorCosine: r.anchors.cosine,
       fitMs: Object.entries(r.timings).find(([k]) => k.startsWith('fit'))?.[1] ?? 0,
       warnings: r.diagnostics.warnings.length,
     })),
+    stitched: stitchedView(run),
     charts: {
       cosine: {
         edges: edges(-1, 1, 40),
@@ -175,6 +182,16 @@ export async function buildView(job: PreparedJob, runs: MethodRun[], baseline: B
       pca: job.heldY.rows >= 3 ? await pcaChart(job, run.translated, la, maxPoints, o.seed ?? 0) : null,
     },
   };
+}
+
+function stitchedView(run: MethodRun): PanelView['stitched'] {
+  const s = run.stitching;
+  if (!s) return null;
+  const decoder = s.decoder.split(/[\\/]/).pop() ?? s.decoder;
+  if (s.kind === 'classification') return { ...s, decoder };
+  const { perItem, ...rest } = s;
+  const hi = Math.max(...perItem, 1e-12);
+  return { ...rest, decoder, histogram: { edges: edges(0, hi, 30), counts: histogram(perItem, 0, hi, 30) } };
 }
 
 function name(f: FileInfo): string {
