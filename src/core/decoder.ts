@@ -7,7 +7,7 @@ import { LatentError } from './errors';
 import type { Matrix } from './matrix';
 import { OnnxModel } from './onnx/model';
 import type { PreparedJob } from './pipeline';
-import { agreement, argmax, classificationScores, labelIndices, rowMse, type StitchingResult } from './stitching';
+import { agreement, argmax, classificationScores, decodedSamples, labelIndices, rowMse, type StitchingResult } from './stitching';
 
 export interface Decoder {
   score(translated: Matrix, signal?: AbortSignal): Promise<StitchingResult>;
@@ -46,7 +46,7 @@ export async function openDecoder(path: string, job: PreparedJob, threads?: numb
       score: async (translated, signal) => {
         const out = await decode(model, translated, signal);
         const { mean, perRow } = rowMse(out, native);
-        return { kind: 'reconstruction', decoder: path, count: out.rows, outputDim: out.cols, stitchedVsNative: mean, absoluteVsNative, perItem: Array.from(perRow) };
+        return { kind: 'reconstruction', decoder: path, count: out.rows, outputDim: out.cols, stitchedVsNative: mean, absoluteVsNative, perItem: Array.from(perRow), samples: decodedSamples(native, out) };
       },
       release: () => model.release(),
     };

@@ -43,6 +43,8 @@ export interface ReconstructionStitching {
   absoluteVsNative: number | null;
   /** Per-item MSE (stitched vs native), for the panel's distribution. */
   perItem: number[];
+  /** A few decoded held-out items (the first ones), native and stitched, e.g. images to show side by side. */
+  samples: { index: number[]; native: number[][]; stitched: number[][] };
 }
 
 export type StitchingResult = ClassificationStitching | ReconstructionStitching;
@@ -124,6 +126,13 @@ export function rowMse(a: Matrix, b: Matrix): { mean: number; perRow: Float64Arr
     total += perRow[i];
   }
   return { mean: a.rows ? total / a.rows : NaN, perRow };
+}
+
+/** The first `k` rows of two decoder outputs, rounded for display. */
+export function decodedSamples(native: Matrix, stitched: Matrix, k = 8): ReconstructionStitching['samples'] {
+  const n = Math.min(k, native.rows);
+  const rows = (m: Matrix) => Array.from({ length: n }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), (v) => Math.round(v * 1000) / 1000));
+  return { index: Array.from({ length: n }, (_, i) => i), native: rows(native), stitched: rows(stitched) };
 }
 
 /** Labels as class indices 0…C−1 (integers, as .npy or one per line). */

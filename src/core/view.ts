@@ -74,7 +74,14 @@ export interface PanelView {
   };
   comparison: ComparisonRow[];
   /** Zero-shot stitching through the target's decoder, when one was given. */
-  stitched: ClassificationStitching | (Omit<ReconstructionStitching, 'perItem'> & { histogram: { edges: number[]; counts: number[] } }) | null;
+  stitched:
+    | ClassificationStitching
+    | (Omit<ReconstructionStitching, 'perItem' | 'samples'> & {
+        histogram: { edges: number[]; counts: number[] };
+        /** Decoded held-out items with their keys; `imageShape` when the output is a square image (e.g. 784 = 28×28). */
+        samples: { keys: string[]; native: number[][]; stitched: number[][]; imageShape: [number, number] | null };
+      })
+    | null;
   charts: {
     /** Per-pair cosine over [-1, 1] in 40 bins, translated and (when dims match) untranslated. */
     cosine: { edges: number[]; translated: number[]; baseline: number[] | null };
@@ -164,7 +171,7 @@ export async function buildView(job: PreparedJob, runs: MethodRun[], baseline: B
       fitMs: Object.entries(r.timings).find(([k]) => k.startsWith('fit'))?.[1] ?? 0,
       warnings: r.diagnostics.warnings.length,
     })),
-    stitched: stitchedView(run),
+    stitched: stitchedView(job, run),
     charts: {
       cosine: {
         edges: edges(-1, 1, 40),
@@ -184,14 +191,20 @@ export async function buildView(job: PreparedJob, runs: MethodRun[], baseline: B
   };
 }
 
-function stitchedView(run: MethodRun): PanelView['stitched'] {
+function stitchedView(job: PreparedJob, run: MethodRun): PanelView['stitched'] {
   const s = run.stitching;
   if (!s) return null;
   const decoder = s.decoder.split(/[\\/]/).pop() ?? s.decoder;
   if (s.kind === 'classification') return { ...s, decoder };
-  const { perItem, ...rest } = s;
+  const { perItem, samples, ...rest } = s;
   const hi = Math.max(...perItem, 1e-12);
-  return { ...rest, decoder, histogram: { edges: edges(0, hi, 30), counts: histogram(perItem, 0, hi, 30) } };
+  const side = Math.round(Math.sqrt(s.outputDim));
+  return {
+    ...rest,
+    decoder,
+    histogram: { edges: edges(0, hi, 30), counts: histogram(perItem, 0, hi, 30) },
+    samples: { keys: samples.index.map((i) => job.heldKeys[i]), native: samples.native, stitched: samples.stitched, imageShape: side * side === s.outputDim ? [side, side] : null },
+  };
 }
 
 function name(f: FileInfo): string {
