@@ -1,5 +1,4 @@
 /** The three CLI commands on top of core: each returns an exit code. */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Linalg } from '../core/backend';
 import { LatentError } from '../core/errors';
@@ -12,7 +11,8 @@ import type { InputOptions } from '../core/pipeline';
 import type { PrepName } from '../core/prep';
 import type { ProgressListener } from '../core/progress';
 import type { CompareJson, ResultJson } from '../core/results';
-import { translate, translatorFromJson } from '../core/translator';
+import { readTranslator } from '../core/onnx/exportFiles';
+import { translate, type Translator } from '../core/translator';
 import { num, renderTable } from './table';
 
 export interface FitCommand extends InputOptions {
@@ -64,13 +64,7 @@ export async function runTranslate(o: TranslateCommand): Promise<number> {
   const ext = path.extname(o.out).toLowerCase();
   if (!['.npy', '.csv', '.json'].includes(ext)) throw new LatentError('usage', `--out must end in .npy, .csv or .json, got "${o.out}"`);
   await checkOutputs(path.dirname(o.out), [path.basename(o.out)], o.force);
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(o.translator, 'utf8'));
-  } catch (e) {
-    throw new LatentError('format', `cannot read the translator: ${(e as Error).message}`, o.translator, { cause: e });
-  }
-  const t = translatorFromJson(json, o.translator);
+  const t = await readTranslator(o.translator);
   const la = new Linalg({ threads: o.threads });
   try {
     if (ext === '.npy' && path.extname(o.input).toLowerCase() === '.npy' && !o.inputArray) {
@@ -89,7 +83,7 @@ export async function runTranslate(o: TranslateCommand): Promise<number> {
   return 0;
 }
 
-async function translateStreaming(o: TranslateCommand, t: ReturnType<typeof translatorFromJson>, la: Linalg): Promise<void> {
+async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg): Promise<void> {
   const src = await openNpy(o.input);
   try {
     if (src.cols !== t.sourceDim) throw new LatentError('shape', `has ${src.cols} dimensions but the translator expects ${t.sourceDim}`, o.input);
@@ -113,7 +107,7 @@ async function translateStreaming(o: TranslateCommand, t: ReturnType<typeof tran
   }
 }
 
-async function translateChunks(x: Matrix, o: TranslateCommand, t: ReturnType<typeof translatorFromJson>, la: Linalg): Promise<Matrix> {
+async function translateChunks(x: Matrix, o: TranslateCommand, t: Translator, la: Linalg): Promise<Matrix> {
   const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (8 * Math.max(x.cols, t.targetDim))));
   const out = new Float32Array(x.rows * t.targetDim);
   for (let start = 0; start < x.rows; start += chunk) {

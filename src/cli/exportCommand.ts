@@ -3,25 +3,10 @@
  * between an encoder and a decoder ONNX model, or its map W as a float32 .npy
  * (with the NumPy / PyTorch lines that apply it).
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { LatentError } from '../core/errors';
-import { writeNpy } from '../core/io';
-import { checkOutputs } from '../core/outputs';
-import { onnxSignature, stitchChain, translatorToOnnx, writeOnnx, type StitchPart } from '../core/onnx';
-import { translatorFromJson, type Translator } from '../core/translator';
+import { exportTranslator, type ExportRequest } from '../core/onnx/exportFiles';
+import type { Translator } from '../core/translator';
 
-export interface ExportCommand {
-  translator: string;
-  out: string;
-  encoder?: string;
-  decoder?: string;
-  encoderOutput?: string;
-  decoderInput?: string;
-  /** ai.onnx opset of the translator graph (default 17). */
-  opset?: number;
-  force: boolean;
-}
+export type ExportCommand = ExportRequest;
 
 export const EXPORT_HELP = `latent-translator export --translator <translator.json> --out <file.onnx | file.npy> [options]
 
@@ -47,67 +32,21 @@ Exports a saved translator (the translator.json written by 'fit'):
   --force                  overwrite --out`;
 
 export async function runExport(o: ExportCommand): Promise<number> {
-  const ext = path.extname(o.out).toLowerCase();
-  if (ext !== '.onnx' && ext !== '.npy') throw new LatentError('usage', `--out must end in .onnx or .npy, got "${o.out}"`);
-  if (ext === '.npy' && (o.encoder || o.decoder)) {
-    throw new LatentError('usage', '--encoder / --decoder need an .onnx --out (a .npy holds the map W only)');
-  }
-  if (!o.encoder && o.encoderOutput) throw new LatentError('usage', '--encoder-output needs --encoder');
-  if (!o.decoder && o.decoderInput) throw new LatentError('usage', '--decoder-input needs --decoder');
-  await checkOutputs(path.dirname(o.out), [path.basename(o.out)], o.force);
-  const t = await readTranslator(o.translator);
-
-  if (ext === '.npy') {
-    await writeNpy(o.out, t.map.W, { force: o.force });
+  const done = await exportTranslator(o);
+  const t = done.translator;
+  if (done.kind === 'npy') {
     process.stdout.write(npyReport(t, o.out, o.translator));
     return 0;
   }
-
-  let bytes = translatorToOnnx(t, { opset: o.opset });
-  if (o.encoder || o.decoder) {
-    const parts: StitchPart[] = [];
-    if (o.encoder) {
-      parts.push({ bytes: await readModel(o.encoder, 'encoder'), role: 'encoder', prefix: 'enc/', file: o.encoder, output: o.encoderOutput, outputOption: '--encoder-output' });
-    }
-    parts.push({ bytes, role: 'translator', prefix: 'tr/', file: o.translator });
-    if (o.decoder) {
-      parts.push({ bytes: await readModel(o.decoder, 'decoder'), role: 'decoder', prefix: 'dec/', file: o.decoder, input: o.decoderInput, inputOption: '--decoder-input' });
-    }
-    bytes = stitchChain(parts);
-  }
-  await writeOnnx(o.out, bytes, { force: o.force });
-  const sig = onnxSignature(bytes);
+  const stitched = o.encoder || o.decoder;
   const chain = [o.encoder && `encoder ${o.encoder}`, `translator ${describe(t)}`, o.decoder && `decoder ${o.decoder}`].filter(Boolean).join(' → ');
   process.stdout.write(
-    `wrote ${o.out} (${formatBytes(bytes.length)}): ${chain}\n` +
-      sig.inputs.map((s) => `  input   ${s}\n`).join('') +
-      sig.outputs.map((s) => `  output  ${s}\n`).join('') +
-      (o.encoder || o.decoder ? '' : '  float32 graph; agrees with `latent-translator translate` to about 1e-5 relative\n'),
+    `wrote ${o.out} (${formatBytes(done.bytes)}): ${chain}\n` +
+      done.signature.inputs.map((s) => `  input   ${s}\n`).join('') +
+      done.signature.outputs.map((s) => `  output  ${s}\n`).join('') +
+      (stitched ? '' : '  float32 graph; agrees with `latent-translator translate` to about 1e-5 relative\n'),
   );
   return 0;
-}
-
-async function readTranslator(file: string): Promise<Translator> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (e) {
-    throw new LatentError('format', `cannot read the translator: ${(e as Error).message}`, file, { cause: e });
-  }
-  return translatorFromJson(json, file);
-}
-
-async function readModel(file: string, role: string): Promise<Uint8Array> {
-  try {
-    const st = await fs.stat(file);
-    if (st.isDirectory()) throw new LatentError('io', `cannot read the ${role} model: is a directory`, file);
-    return new Uint8Array(await fs.readFile(file));
-  } catch (e) {
-    if (e instanceof LatentError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
-    throw new LatentError('io', `cannot read the ${role} model: ${why}`, file, { cause: e });
-  }
 }
 
 function describe(t: Translator): string {

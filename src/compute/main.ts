@@ -4,13 +4,12 @@
  * of src/shared/protocol.ts over Node IPC ('advanced' serialization: typed
  * arrays and buffers cross as binary).
  */
-import { promises as fs } from 'node:fs';
-import { isLatentError, LatentError } from '../core/errors';
+import { isLatentError } from '../core/errors';
 import { inspectFile } from '../core/inspect';
-import { writeJson, writeNpy } from '../core/io';
 import { runJob } from '../core/jobs';
-import { translatorFromJson, translatorToJson } from '../core/translator';
-import type { ComputeError, ComputeMessage, ComputeRequest, ExportParams, JobParams } from '../shared/protocol';
+import { embedFile } from '../core/onnx/embed';
+import { exportTranslator } from '../core/onnx/exportFiles';
+import type { ComputeError, ComputeMessage, ComputeRequest, JobParams } from '../shared/protocol';
 
 const running = new Map<number, AbortController>();
 
@@ -39,8 +38,14 @@ async function handle(req: Exclude<ComputeRequest, { type: 'cancel' }>): Promise
         send({ type: 'result', id: req.id, result: await inspectFile(req.params.path, { array: req.params.array, signal: controller.signal }) });
         return;
       case 'export':
-        send({ type: 'result', id: req.id, result: { written: await exportTranslator(req.params) } });
+        await exportTranslator(req.params);
+        send({ type: 'result', id: req.id, result: { written: req.params.out } });
         return;
+      case 'embed': {
+        const r = await embedFile({ ...req.params, signal: controller.signal, onProgress: (fraction) => send({ type: 'progress', id: req.id, step: 'embed', fraction }) });
+        send({ type: 'result', id: req.id, result: { rows: r.rows, dims: r.dims, out: r.out } });
+        return;
+      }
     }
   } catch (e) {
     send({ type: 'error', id: req.id, error: toComputeError(e) });
@@ -63,16 +68,6 @@ async function runJobRequest(id: number, p: JobParams, signal: AbortSignal) {
     },
   });
   return { view: outcome.view, files: outcome.files };
-}
-
-/** Writes a run's translator as translator.json elsewhere, or its map W as a float32 .npy. */
-async function exportTranslator(p: ExportParams): Promise<string> {
-  const json = JSON.parse(await fs.readFile(p.translatorPath, 'utf8'));
-  const t = translatorFromJson(json, p.translatorPath);
-  if (p.outPath.toLowerCase().endsWith('.npy')) await writeNpy(p.outPath, t.map.W, { force: p.force });
-  else if (p.outPath.toLowerCase().endsWith('.json')) await writeJson(p.outPath, translatorToJson(t), { force: p.force });
-  else throw new LatentError('usage', 'export to .json (the translator) or .npy (the map W)', p.outPath);
-  return p.outPath;
 }
 
 process.on('message', (req: ComputeRequest) => {

@@ -7,9 +7,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import type { ComputeError, ComputeMessage, ComputeRequest, ExportParams, InspectParams, InspectResult, JobParams, JobResult } from '../shared/protocol';
+import type { ComputeError, ComputeMessage, ComputeRequest, EmbedParams, ExportParams, InspectParams, InspectResult, JobParams, JobResult } from '../shared/protocol';
 
-type RequestBody = { type: 'job'; params: JobParams } | { type: 'inspect'; params: InspectParams } | { type: 'export'; params: ExportParams } | { type: 'ping' };
+type RequestBody =
+  | { type: 'job'; params: JobParams }
+  | { type: 'inspect'; params: InspectParams }
+  | { type: 'export'; params: ExportParams }
+  | { type: 'embed'; params: EmbedParams }
+  | { type: 'ping' };
 
 export class ComputeRequestError extends Error {
   constructor(readonly error: ComputeError) {
@@ -54,6 +59,10 @@ export class ComputeClient implements vscode.Disposable {
 
   exportTranslator(params: ExportParams): Promise<{ written: string }> {
     return this.request({ type: 'export', params }) as Promise<{ written: string }>;
+  }
+
+  embed(params: EmbedParams, token?: vscode.CancellationToken, onProgress?: Pending['onProgress']): Promise<{ rows: number; dims: number; out: string }> {
+    return this.request({ type: 'embed', params }, token, onProgress) as Promise<{ rows: number; dims: number; out: string }>;
   }
 
   ping(): Promise<{ pong: true; pid: number }> {

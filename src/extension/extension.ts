@@ -118,14 +118,64 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const target = await vscode.window.showSaveDialog({
         defaultUri: folder ? vscode.Uri.joinPath(folder, 'translator.json') : undefined,
-        filters: { 'Translator (JSON)': ['json'], 'Map W (NumPy float32)': ['npy'] },
+        filters: { 'Translator (JSON)': ['json'], 'ONNX model (raw source → raw target)': ['onnx'], 'Map W (NumPy float32)': ['npy'] },
         saveLabel: 'Export Translator',
       });
       if (!target) return;
+      const translator = path.join(runs.dir(id), 'translator.json');
       // The save dialog already confirmed replacing an existing file.
-      const { written } = await compute.exportTranslator({ translatorPath: path.join(runs.dir(id), 'translator.json'), outPath: target.fsPath, force: true });
-      log.info(`exported translator of run ${id} to ${written}`);
-      void vscode.window.showInformationMessage(`Translator saved to ${vscode.workspace.asRelativePath(written)}.`);
+      if (target.fsPath.toLowerCase().endsWith('.json')) await vscode.workspace.fs.copy(vscode.Uri.file(translator), target, { overwrite: true });
+      else await compute.exportTranslator({ translator, out: target.fsPath, force: true });
+      log.info(`exported translator of run ${id} to ${target.fsPath}`);
+      void vscode.window.showInformationMessage(`Translator saved to ${vscode.workspace.asRelativePath(target)}.`);
+    }),
+
+    command('latentTranslator.exportStitched', async (runId?: string) => {
+      requireTrust('build a stitched model from ONNX models');
+      const id = typeof runId === 'string' ? runId : await chooseRun(runs, panels.last);
+      if (!id) return;
+      const record = await runs.get(id);
+      const pickModel = async (title: string, preset?: string) => {
+        if (preset) {
+          const use = await vscode.window.showQuickPick([{ label: path.basename(preset), description: 'the decoder of this run', value: preset }, { label: 'Choose another…', value: '' }], { title });
+          if (!use) return undefined;
+          if (use.value) return use.value;
+        }
+        const uri = await vscode.window.showOpenDialog({ title, filters: { 'ONNX model': ['onnx'] }, canSelectMany: false });
+        return uri?.[0]?.fsPath;
+      };
+      const encoder = await pickModel('Encoder of the source space (its output is a source embedding)');
+      if (!encoder) return;
+      const decoder = await pickModel('Decoder of the target space (its input is a target embedding)', record?.params.decoder);
+      if (!decoder) return;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'stitched.onnx') : undefined, filters: { 'ONNX model': ['onnx'] }, saveLabel: 'Export Stitched Model' });
+      if (!target) return;
+      await compute.exportTranslator({ translator: path.join(runs.dir(id), 'translator.json'), encoder, decoder, out: target.fsPath, force: true });
+      log.info(`exported stitched model ${encoder} → run ${id} → ${decoder} to ${target.fsPath}`);
+      void vscode.window.showInformationMessage(`Stitched model saved to ${vscode.workspace.asRelativePath(target)}: it takes the encoder's input and gives the decoder's output.`);
+    }),
+
+    command('latentTranslator.embed', async (uri?: vscode.Uri) => {
+      requireTrust('run ONNX models');
+      const model = await pickEncoder();
+      if (!model) return;
+      const input = uri?.fsPath ?? (await vscode.window.showOpenDialog({ title: 'Raw data to embed (.npy tensor, or text: .txt / .jsonl / .csv)', canSelectMany: false }))?.[0]?.fsPath;
+      if (!input) return;
+      const base = path.basename(input).replace(/\.[^.]+$/, '');
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(path.join(path.dirname(input), `${base}.${path.basename(model).replace(/\.onnx$/, '')}.npy`)),
+        filters: { 'Embeddings (NumPy float32)': ['npy'] },
+        saveLabel: 'Save Embeddings',
+      });
+      if (!target) return;
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Embedding ${path.basename(input)}`, cancellable: true }, (progress, token) =>
+        compute.embed({ model, input, out: target.fsPath, force: true }, token, (m) => {
+          if (m.type === 'progress' && m.fraction !== undefined) progress.report({ message: `${Math.round(m.fraction * 100)}%` });
+        }),
+      );
+      log.info(`embedded ${r.rows} rows of ${input} with ${model} into ${r.out} (${r.dims} dims)`);
+      void vscode.window.showInformationMessage(`Embedded ${r.rows} rows into ${vscode.workspace.asRelativePath(r.out)} (${r.dims} dimensions).`);
     }),
 
     command('latentTranslator.openLastResults', async () => {
@@ -161,6 +211,24 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
     computePid: () => compute.pid,
     killCompute: () => compute.kill(),
   };
+}
+
+/** ONNX models run only in trusted workspaces (Restricted Mode still inspects and fits files). */
+function requireTrust(what: string): void {
+  if (!vscode.workspace.isTrusted) throw new Error(`this workspace is in Restricted Mode: trust it to ${what}`);
+}
+
+async function pickEncoder(): Promise<string | undefined> {
+  const models = await vscode.workspace.findFiles('**/*.onnx', '**/{node_modules,.git}/**', 500);
+  const items = [
+    ...models.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), value: u.fsPath })),
+    { label: '$(folder-opened) Browse…', description: 'an .onnx file, or a folder with tokenizer.json and model.onnx', value: '' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Embed with ONNX Model: encoder', placeHolder: 'The encoder that turns raw data into embeddings' });
+  if (!picked) return undefined;
+  if (picked.value) return picked.value;
+  const uri = await vscode.window.showOpenDialog({ title: 'Encoder model', canSelectFiles: true, canSelectFolders: true, canSelectMany: false, filters: { 'ONNX model': ['onnx'] } });
+  return uri?.[0]?.fsPath;
 }
 
 async function chooseRun(runs: RunStore, last?: string): Promise<string | undefined> {

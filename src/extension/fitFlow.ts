@@ -11,7 +11,7 @@ import { PREP_NAMES, type PrepName } from '../core/prep';
 import { settings } from './config';
 import type { JobRequest } from './jobRunner';
 
-const STEPS = 6;
+const STEPS = 7;
 const LAST_KEY = 'latentTranslator.lastFit';
 export const SOURCE_KEY = 'latentTranslator.source';
 export const TARGET_KEY = 'latentTranslator.target';
@@ -29,6 +29,9 @@ interface Answers {
   testFile?: string;
   testSource?: string;
   testTarget?: string;
+  decoderMode?: 'none' | 'classifier' | 'reconstruction';
+  decoder?: string;
+  testLabels?: string;
 }
 
 const BACK = Symbol('back');
@@ -189,6 +192,9 @@ export async function fitFlow(state: vscode.Memento): Promise<JobRequest | undef
       case 6:
         r = await heldOutStep(a);
         break;
+      case 7:
+        r = await decoderStep(a);
+        break;
     }
     if (r === undefined) return undefined;
     step += r === BACK ? -1 : 1;
@@ -261,6 +267,36 @@ async function heldOutStep(a: Partial<Answers>): Promise<Step<true>> {
   }
 }
 
+async function decoderStep(a: Partial<Answers>): Promise<Step<true>> {
+  const trusted = vscode.workspace.isTrusted;
+  for (;;) {
+    const items: Item<NonNullable<Answers['decoderMode']>>[] = [
+      { label: 'No decoder', description: trusted ? 'latent figures only' : 'ONNX models need a trusted workspace', value: 'none' },
+      ...(trusted
+        ? [
+            { label: 'Classifier of the target space (.onnx)…', description: 'stitched vs native accuracy; needs class labels', value: 'classifier' as const },
+            { label: 'Reconstruction decoder of the target space (.onnx)…', description: 'e.g. an autoencoder’s decoder', value: 'reconstruction' as const },
+          ]
+        : []),
+    ];
+    const mode = await pick(7, 'Stitched decoder (optional)', items, 'Feed translated embeddings to the target model’s own decoder', (v) => v === (trusted ? a.decoderMode : 'none'));
+    if (mode === undefined || mode === BACK) return mode;
+    a.decoderMode = mode;
+    if (mode === 'none') return true;
+    const model = await pickFile(7, 'Stitched decoder (optional)', ['.onnx'], 'Decoder model: its input is a target embedding', a.decoder ? { [a.decoder]: 'last used' } : {}, a.decoder);
+    if (model === undefined) return undefined;
+    if (model === BACK) continue;
+    a.decoder = model;
+    if (mode === 'classifier') {
+      const labels = await pickFile(7, 'Stitched decoder (optional)', LIST_EXTENSIONS, 'Class labels (indices 0…C−1), per held-out pair or per source row', a.testLabels ? { [a.testLabels]: 'last used' } : {}, a.testLabels);
+      if (labels === undefined) return undefined;
+      if (labels === BACK) continue;
+      a.testLabels = labels;
+    }
+    return true;
+  }
+}
+
 function toRequest(a: Answers, seed: number, defaultCount: number): JobRequest {
   const compareAll = a.method === 'compare-all';
   return {
@@ -277,5 +313,7 @@ function toRequest(a: Answers, seed: number, defaultCount: number): JobRequest {
     testTarget: a.heldMode === 'files' ? a.testTarget : undefined,
     methods: compareAll ? [...METHOD_NAMES] : [a.method as MethodName],
     preps: [a.prep],
+    decoder: a.decoderMode && a.decoderMode !== 'none' && vscode.workspace.isTrusted ? a.decoder : undefined,
+    testLabels: a.decoderMode === 'classifier' && vscode.workspace.isTrusted ? a.testLabels : undefined,
   };
 }

@@ -34,6 +34,9 @@ export class JobRunner implements vscode.Disposable {
 
   /** Returns the stored run, or undefined when the job was cancelled or failed (already reported). */
   async run(request: JobRequest): Promise<RunRecord | undefined> {
+    if (request.decoder && !vscode.workspace.isTrusted) {
+      throw new Error('this workspace is in Restricted Mode: trust it to run the decoder model (or fit without a decoder)');
+    }
     const { id, dir } = await this.runs.create();
     const params: JobParams = { ...request, outDir: dir, maxPoints: request.maxPoints ?? settings().maxPointsDrawn };
     const title = request.title ?? 'Latent Translator';

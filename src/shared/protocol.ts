@@ -9,6 +9,8 @@ import type { PanelView } from '../core/view';
 import type { MethodName } from '../core/methods';
 import type { PrepName } from '../core/prep';
 import type { Inspection } from '../core/inspect';
+import type { ExportRequest } from '../core/onnx/exportFiles';
+import type { EmbedOptions } from '../core/onnx/embed';
 
 // ---------------------------------------------------------------- compute process
 
@@ -37,18 +39,17 @@ export interface InspectParams {
 
 export type InspectResult = Inspection;
 
-export interface ExportParams {
-  /** translator.json of a run. */
-  translatorPath: string;
-  /** Where to write: .json (translator), .npy (the map W, float32) */
-  outPath: string;
-  force: boolean;
-}
+/** A run's translator as .onnx (alone, or stitched between an encoder and a decoder) or its map W as .npy. */
+export type ExportParams = ExportRequest;
+
+/** Raw data through a local ONNX encoder into a .npy of embeddings. */
+export type EmbedParams = Pick<EmbedOptions, 'model' | 'input' | 'out' | 'force'>;
 
 export type ComputeRequest =
   | { type: 'job'; id: number; params: JobParams }
   | { type: 'inspect'; id: number; params: InspectParams }
   | { type: 'export'; id: number; params: ExportParams }
+  | { type: 'embed'; id: number; params: EmbedParams }
   | { type: 'cancel'; id: number }
   | { type: 'ping'; id: number };
 
@@ -65,7 +66,7 @@ export type ComputeMessage =
   | { type: 'progress'; id: number; step: string; fraction?: number; done?: boolean; ms?: number }
   | { type: 'warning'; id: number; message: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'result'; id: number; result: JobResult | InspectResult | { written: string } | { pong: true; pid: number } }
+  | { type: 'result'; id: number; result: JobResult | InspectResult | { written: string } | { rows: number; dims: number; out: string } | { pong: true; pid: number } }
   | { type: 'error'; id: number; error: ComputeError };
 
 // ---------------------------------------------------------------- webviews
