@@ -16,6 +16,7 @@ import { ChartSection, type ChartSpec } from './charts/section';
 import { renderComparison } from './comparison';
 import { exportChartCsv, exportCsv, exportJson, exportPng } from './exporter';
 import { Selection } from './selection';
+import { renderStitched } from './stitched';
 import { renderDiagnostics, renderHeader, renderHeadline, renderWarnings } from './summary';
 import { themeKind, watchTheme } from './theme';
 import { renderWorstPairs } from './worstPairs';
@@ -60,8 +61,10 @@ function render(runId: string, view: PanelView): void {
     exportPng: (name: string, canvas: HTMLCanvasElement) => exportPng(post, name, canvas, runId),
     exportCsv: (name: string, table: Parameters<typeof exportChartCsv>[2]) => exportChartCsv(post, name, table, runId),
   };
-  const sections = specs.map((s) => new ChartSection(s, handlers));
-  grid.append(...sections.map((s) => s.el));
+  const stitched = renderStitched(view, handlers);
+  const chartSections = specs.map((s) => new ChartSection(s, handlers));
+  grid.append(...chartSections.map((s) => s.el));
+  const sections = [...(stitched?.sections ?? []), ...chartSections];
   const missing = view.headlineOn === 'anchors' ? h('p', { class: 'muted' }, 'Per-pair charts need held-out pairs; this run has none.') : null;
 
   root.replaceChildren(
@@ -69,6 +72,7 @@ function render(runId: string, view: PanelView): void {
     renderHeader(view),
     renderWarnings(view) ?? '',
     renderHeadline(view),
+    stitched?.el ?? '',
     renderDiagnostics(view),
     renderComparison(view),
     h('h2', { class: 'charts-heading' }, 'Charts'),

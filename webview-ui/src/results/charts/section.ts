@@ -23,6 +23,8 @@ export interface ChartSpec {
   wide?: boolean;
   /** Puts the extra content beside the canvas rather than below (on wide screens). */
   split?: boolean;
+  /** The heading's level (2 unless the section sits inside another section). */
+  headingLevel?: 2 | 3;
   /** Canvas height in CSS pixels. */
   height?: number;
   /** Called after each (re)draw. */
@@ -64,7 +66,7 @@ export class ChartSection {
     this.el = h(
       'section',
       { class: spec.wide ? 'chart-section wide' : 'chart-section', 'data-chart-section': spec.name, 'aria-labelledby': `${id}-heading` },
-      h('div', { class: 'section-header' }, h('h2', { id: `${id}-heading` }, spec.heading), h('div', { class: 'actions' }, toggle, png, csv)),
+      h('div', { class: 'section-header' }, h(spec.headingLevel === 3 ? 'h3' : 'h2', { id: `${id}-heading` }, spec.heading), h('div', { class: 'actions' }, toggle, png, csv)),
       h('p', { class: 'note muted' }, ...spec.note),
       spec.extra?.length && spec.split
         ? h('div', { class: 'chart-body split' }, box, h('div', { class: 'chart-extra' }, ...spec.extra))
