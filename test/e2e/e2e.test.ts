@@ -2,7 +2,8 @@
  * End-to-end tests in a real VS Code workbench (code-server 4.100.3 = VS Code 1.100.3, offline),
  * driven by Playwright with Debian's chromium:
  *   1. the packaged linux-x64 VSIX, installed into code-server, used through the UI on a copy of
- *      samples/fmnist (palette fit flow, explorer compare, menus, inspect, cancel);
+ *      samples/fmnist (palette fit flow, panel restored after a window reload, exports through the
+ *      save dialog, explorer compare, menus, inspect, cancel);
  *   2. the in-host mocha suites (out/test/host/*.test.js) in the real extension host.
  * Then checks that no code-server process survived.
  *
@@ -12,10 +13,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Frame } from 'playwright-core';
 import { CodeServer, pgrepCodeServer, processesWithMarker, ROOT } from './codeServer';
 import { runHostTests } from './hostTests';
 import { Workbench } from './workbench';
@@ -124,6 +126,25 @@ function runFolders(cs: CodeServer): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Webview predicate: a rendered results panel of run `runId`. */
+const panelOfRun = (runId: string) => document.body?.dataset.rendered === 'true' && document.body.dataset.runId === runId;
+
+/** What the results panel in `frame` shows: run id, #title, the cosine figure. */
+function panelSnapshot(frame: Frame): Promise<{ runId: string; title: string; cosine: string | null }> {
+  return frame.evaluate(() => ({
+    runId: (document.body.dataset.runId as string | undefined) ?? '',
+    title: (document.getElementById('title')?.textContent as string | undefined) ?? '',
+    cosine: document.querySelector('[data-figure="cosine"]')?.getAttribute('data-value') ?? null,
+  }));
+}
+
+/** How many times the extension logged its activation (all windows of the server so far). */
+function activationCount(cs: CodeServer): number {
+  let n = 0;
+  for (const f of cs.logFiles()) if (/Latent Translator/i.test(path.basename(f)) && existsSync(f)) n += (readFileSync(f, 'utf8').match(/Latent Translator activated/g) ?? []).length;
+  return n;
+}
+
 // ------------------------------------------------------------------------------------------------
 
 describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { timeout: 30 * 60_000 }, () => {
@@ -131,6 +152,8 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
   let wb: Workbench | undefined;
   let ws = '';
   let ready = false;
+  /** The results panel of scenario (a), as it showed after the fit (reused by (d) and (e)). */
+  let fitPanel: { runId: string; title: string; cosine: string | null } | undefined;
   const ctx = () => ({ wb, cs });
 
   before(async () => {
@@ -166,7 +189,7 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
   });
 
   scenario(
-    '(a) palette: Fit Latent Translation, six steps, panel figures equal the CLI',
+    '(a) palette: Fit Latent Translation, seven steps, panel figures equal the CLI',
     async () => {
       const w = wb!;
       const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
@@ -181,6 +204,7 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
       await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
       await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
       await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
+      await w.pickQuickItem('No decoder', { title: step(7, 'Stitched decoder') });
       timings['(a) quick-pick flow'] = Date.now() - t0;
 
       const t1 = Date.now();
@@ -195,6 +219,7 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
         for (const k of ['cosine', 'mse', 'top1', 'mrr']) out[k] = document.querySelector(`[data-figure="${k}"]`)?.getAttribute('data-value') ?? null;
         return out;
       });
+      fitPanel = await panelSnapshot(frame);
 
       // the same fit through the CLI
       const out = mkdtempSync(path.join(tmpdir(), 'lt-e2e-cli-'));
@@ -221,6 +246,161 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
       const media = path.join(ROOT, 'media', 'screenshot-panel.png');
       if (kb < 300 && (!existsSync(media) || process.env.LT_E2E_UPDATE_SCREENSHOT)) copyFileSync(shot, media);
       if (kb >= 300) console.warn(`  (a) warning: ${path.relative(ROOT, shot)} is ${kb.toFixed(0)} KB (>= 300 KB); media/screenshot-panel.png not updated`);
+    },
+    ctx,
+  );
+
+  scenario(
+    '(d) reload: the results panel survives "Developer: Reload Window" (restored by its serializer)',
+    async () => {
+      const w = wb!;
+      const p = fitPanel;
+      assert.ok(p?.runId, 'scenario (a) left no results panel to reload');
+      await w.escapeQuickInput();
+      await w.findWebviewFrame(panelOfRun, p.runId, 30_000); // (a)'s panel is showing
+      const tabsBefore = await w.tabLabels();
+
+      const reloadMs = await w.reloadWindow();
+      timings['(d) reload until the explorer is back'] = reloadMs;
+      const t = Date.now();
+      let frame: Frame;
+      try {
+        frame = await w.findWebviewFrame(panelOfRun, p.runId, 60_000);
+      } catch (e) {
+        const tabs = await w.tabLabels();
+        const webviews = await Promise.all(w.page.frames().filter((f) => f !== w.page.mainFrame()).map((f) => f.evaluate(() => ({ url: String(document.location?.href ?? '').slice(0, 80), rendered: document.body?.dataset.rendered ?? null, runId: document.body?.dataset.runId ?? null, title: document.getElementById('title')?.textContent ?? null })).catch(() => null)));
+        const activations = activationCount(cs!);
+        // Diagnosis: does the restored tab fill in once something else activates the extension?
+        await w.runCommand('Latent Translator: Show Log').catch(() => undefined);
+        const late = await w.findWebviewFrame(panelOfRun, p.runId, 30_000).then(
+          () => 'it did render once "Latent Translator: Show Log" had activated the extension, so the serializer works but nothing activates the extension for the restored panel (no onWebviewPanel activation event?)',
+          () => 'it did not render even after "Latent Translator: Show Log" had activated the extension',
+        );
+        await w.runCommand('View: Hide Panel', 10_000).catch(() => undefined);
+        assert.fail(`the results panel did not come back within 60 s of the reload (${(e as Error).message}). Tabs before ${JSON.stringify(tabsBefore)}, after ${JSON.stringify(tabs)}; frames ${JSON.stringify(webviews.filter(Boolean))}; "Latent Translator activated" logged ${activations} times by then (${activationCount(cs!)} after Show Log); ${late}`);
+      }
+      timings['(d) panel restored (after the explorer)'] = Date.now() - t;
+      const after = await panelSnapshot(frame);
+      assert.equal(after.runId, p.runId, 'the restored panel shows another run');
+      assert.equal(after.title, p.title, 'the restored panel has another #title');
+      assert.equal(after.cosine, p.cosine, 'the restored panel shows another cosine');
+      console.log(`  (d) panel back after reload: ${JSON.stringify(after)} (reload ${reloadMs} ms, panel +${Date.now() - t} ms)`);
+      await sleep(500); // the charts' animations
+      await w.screenshot('after-reload');
+    },
+    ctx,
+  );
+
+  scenario(
+    '(e) export: view JSON, cosine PNG and the translator through the save dialog',
+    async () => {
+      const w = wb!;
+      const p = fitPanel;
+      assert.ok(p?.runId, 'scenario (a) left no results panel to export from');
+      await w.escapeQuickInput();
+      let frame = await w.findWebviewFrame(panelOfRun, p.runId, 20_000).catch(() => undefined);
+      if (!frame) {
+        // not showing (e.g. (d) failed to restore it): open it again
+        console.log('  (e) the panel of (a) is not showing: "Open Last Results"');
+        await w.runCommand('Latent Translator: Open Last Results');
+        frame = await w.findWebviewFrame(panelOfRun, p.runId, 60_000);
+      }
+      const f = frame;
+
+      /** Clicks an export button in the panel, answers the save dialog and waits for the panel's status line. */
+      const exportThrough = async (button: string, target: string, suggested: RegExp, shot?: string) => {
+        await w.escapeQuickInput();
+        // forget the previous status, so that the next one is this export's
+        await f.evaluate(() => {
+          const s = document.getElementById('export-status');
+          if (s) {
+            s.textContent = '';
+            delete s.dataset.ok;
+          }
+        });
+        const t0 = Date.now();
+        await f.locator(button).click();
+        const dialog = await w.answerSaveDialog(target, { suggested, shot });
+        const end = Date.now() + 15_000;
+        for (;;) {
+          const st = await f.evaluate(() => {
+            const s = document.getElementById('export-status');
+            return { ok: (s?.dataset.ok as string | undefined) ?? null, text: (s?.textContent as string | undefined) ?? '' };
+          });
+          if (st.ok === 'true' && st.text.includes(target)) break;
+          if (st.ok === 'false') assert.fail(`the panel reports a failed export to ${target}: ${st.text}`);
+          if (Date.now() > end) assert.fail(`no #export-status[data-ok="true"] naming ${target} within 15 s (status ${JSON.stringify(st)})`);
+          await sleep(100);
+        }
+        assert.ok(existsSync(target), `${target} was not written`);
+        return { ...dialog, ms: Date.now() - t0 };
+      };
+
+      // 1. the view as JSON
+      const jsonTarget = path.join(ws, 'exported-view.json');
+      rmSync(jsonTarget, { force: true });
+      const j = await exportThrough('button[data-export="json"]', jsonTarget, /\.view\.json$/, 'save-dialog');
+      timings['(e) export JSON (click to status)'] = j.ms;
+      assert.equal(path.dirname(j.suggested), ws, `the save dialog suggested ${j.suggested}, not a file in the workspace`);
+      assert.deepEqual(j.prompts, [], 'the save dialog asked a question for a new file');
+      const checkView = () => {
+        const view = JSON.parse(readFileSync(jsonTarget, 'utf8'));
+        assert.equal(view.schema, 'latent-translator/view', 'schema of the exported view');
+        assert.equal(view.title, p.title, 'title of the exported view');
+        assert.equal(String(view.headline?.cosine), p.cosine, 'headline cosine of the exported view = the panel');
+      };
+      checkView();
+
+      // the same again: the dialog asks before overwriting, and the file is replaced
+      writeFileSync(jsonTarget, '{}');
+      const j2 = await exportThrough('button[data-export="json"]', jsonTarget, /\.view\.json$/);
+      assert.equal(j2.prompts.length, 1, `the save dialog should ask before overwriting (prompts: ${JSON.stringify(j2.prompts)})`);
+      assert.match(j2.prompts[0], /already exists/);
+      checkView();
+
+      // 2. the cosine chart as PNG
+      const pngTarget = path.join(ws, 'cosine.png');
+      rmSync(pngTarget, { force: true });
+      const png = await exportThrough('button[data-export="png"][data-chart="cosine"]', pngTarget, /\.cosine\.png$/);
+      timings['(e) export PNG (click to status)'] = png.ms;
+      const bytes = readFileSync(pngTarget);
+      assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+      assert.equal(bytes.toString('latin1', 12, 16), 'IHDR', 'PNG IHDR chunk');
+      const [pw, ph] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+      const canvas = await f.evaluate(() => {
+        const c = document.querySelector('canvas[data-chart="cosine"]');
+        return c ? { w: c.width as number, h: c.height as number } : null;
+      });
+      assert.ok(canvas, 'the panel has a cosine canvas');
+      assert.deepEqual({ w: pw, h: ph }, canvas, 'the PNG has the size of the cosine canvas');
+
+      // 3. the translator (the panel runs the exportTranslator command)
+      const trTarget = path.join(ws, 'translator-exported.json');
+      rmSync(trTarget, { force: true });
+      await w.clearNotifications();
+      await w.escapeQuickInput();
+      let t0 = Date.now();
+      await f.locator('#export-translator').click();
+      const tr = await w.answerSaveDialog(trTarget, { suggested: /\/translator\.json$/ });
+      assert.deepEqual(tr.prompts, [], 'the save dialog asked a question for a new file');
+      await w.notification(/Translator saved to/).first().waitFor({ state: 'visible', timeout: 30_000 });
+      timings['(e) export translator (click to toast)'] = Date.now() - t0;
+      t0 = Date.now();
+      let translator: { schema?: unknown } | undefined;
+      for (;;) {
+        try {
+          translator = JSON.parse(readFileSync(trTarget, 'utf8'));
+          break;
+        } catch (e) {
+          if (Date.now() - t0 > 10_000) assert.fail(`${trTarget} is missing or not JSON: ${(e as Error).message}`);
+          await sleep(100);
+        }
+      }
+      assert.equal(translator?.schema, 'latent-translator/translator', 'schema of the exported translator');
+      const texts = await w.notificationTexts();
+      assert.ok(!texts.some((x) => /error|failed/i.test(x)), `an error was shown: ${JSON.stringify(texts)}`);
+      console.log(`  (e) exported ${[jsonTarget, pngTarget, trTarget].map((x) => `${path.basename(x)} (${statSync(x).size} B)`).join(', ')}; suggested ${[j.suggested, png.suggested, tr.suggested].map((x) => path.basename(x)).join(', ')}; overwrite prompt "${j2.prompts[0]}"`);
+      await w.screenshot('after-export');
     },
     ctx,
   );

@@ -7,11 +7,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type ConsoleMessage, type Frame, type Locator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type ConsoleMessage, type Dialog, type Frame, type Locator, type Page } from 'playwright-core';
 import { ROOT, type CodeServer } from './codeServer';
 
 // The workbench runs in the browser; these are only referenced inside evaluate() callbacks.
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const CHROMIUM = process.env.LT_E2E_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'e2e');
@@ -359,6 +360,101 @@ export class Workbench {
   /** Labels of the open editor tabs. */
   async tabLabels(): Promise<string[]> {
     return (await this.page.locator('.tabs-container .tab .label-name').allTextContents()).map((s) => s.trim());
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // window reload and the save dialog
+
+  /**
+   * Runs "Developer: Reload Window" and waits until a new document has replaced the old one
+   * (a marker set on the old window is gone), then for the workbench and, if a folder is open,
+   * the explorer. A `beforeunload` prompt, if any, is accepted. Returns the milliseconds taken.
+   */
+  async reloadWindow({ timeout = 90_000, explorer = true }: { timeout?: number; explorer?: boolean } = {}): Promise<number> {
+    const t0 = Date.now();
+    const end = t0 + timeout;
+    const left = () => Math.max(1000, end - Date.now());
+    await this.page.evaluate(() => {
+      window.__ltBeforeReload = true;
+    });
+    const onDialog = (d: Dialog) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => undefined);
+    this.page.on('dialog', onDialog);
+    try {
+      await this.runCommand('Developer: Reload Window', 30_000);
+      for (;;) {
+        // throws while the page navigates: keep polling
+        const reloaded = await this.page.evaluate(() => window.__ltBeforeReload !== true && document.readyState !== 'loading').catch(() => false);
+        if (reloaded) break;
+        if (Date.now() > end) throw new Error(`the page did not reload within ${timeout} ms of "Developer: Reload Window"`);
+        await sleep(100);
+      }
+      await this.waitForWorkbench(left());
+      if (explorer) await this.waitForExplorer(left());
+    } finally {
+      this.page.off('dialog', onDialog);
+    }
+    return Date.now() - t0;
+  }
+
+  /**
+   * Answers VS Code's "simple file dialog", which code-server shows for showSaveDialog: a quick
+   * pick whose input box holds a path (the default folder, then the suggested file name once
+   * the dialog has listed the folder). Waits for the suggested path (`suggested`, by default any
+   * path ending in a file name with an extension), replaces it with `target` (an absolute
+   * server-side path) and accepts. An "already exists, overwrite?" or "folder does not exist,
+   * create it?" prompt (the same quick input, with that question as its title) is answered Yes
+   * (or, with `overwrite: false`, makes this throw). Resolves when the dialog has closed, with
+   * the suggested path and the prompts answered. `shot` names a screenshot of the dialog as
+   * it first appears.
+   */
+  async answerSaveDialog(
+    target: string,
+    { suggested = /[^/]\.[A-Za-z0-9]+$/, overwrite = true, timeout = 30_000, shot }: { suggested?: RegExp; overwrite?: boolean; timeout?: number; shot?: string } = {},
+  ): Promise<{ suggested: string; prompts: string[] }> {
+    const end = Date.now() + timeout;
+    const input = this.quickInputBox();
+    const value = () => input.inputValue({ timeout: 1000 }).catch(() => '');
+    // 1. the dialog, once it has filled in the suggested file name
+    let seen = '';
+    for (;;) {
+      if (await input.isVisible()) {
+        seen = await value();
+        if (seen.startsWith('/') && suggested.test(seen)) break;
+      }
+      if (Date.now() > end) {
+        throw new Error(`no save dialog with a suggested path matching ${suggested} within ${timeout} ms (quick input ${(await input.isVisible()) ? `shows "${seen}", title "${await this.quickInputTitle()}"` : 'not visible'})`);
+      }
+      await sleep(100);
+    }
+    const suggestedPath = seen;
+    await sleep(200); // let the dialog finish its own update of the box
+    if (shot) await this.screenshot(shot);
+    // 2. the target path, accepted with Enter
+    for (;;) {
+      await input.fill(target);
+      await sleep(150);
+      if ((await value()) === target) break;
+      if (Date.now() > end) throw new Error(`the save dialog does not keep the path "${target}" (it shows "${await value()}")`);
+    }
+    await input.press('Enter');
+    // 3. closed, or a yes/no prompt, or a validation message
+    const prompts: string[] = [];
+    const message = this.page.locator('.quick-input-widget .quick-input-message');
+    for (;;) {
+      if (!(await input.isVisible())) return { suggested: suggestedPath, prompts };
+      const title = await this.quickInputTitle();
+      if (/already exists|does not exist/i.test(title) && !prompts.includes(title)) {
+        if (!overwrite) throw new Error(`the save dialog asks: ${title}`);
+        prompts.push(title);
+        await input.press('Enter'); // accepting the prompt = Yes
+        await sleep(200);
+        continue;
+      }
+      const msg = (await message.isVisible()) ? ((await message.textContent()) ?? '').trim() : '';
+      if (msg && /valid|exists|cannot|Please/i.test(msg)) throw new Error(`the save dialog refused "${target}": ${msg}`);
+      if (Date.now() > end) throw new Error(`the save dialog is still open ${timeout} ms later (title "${title}", value "${await value()}", message "${msg}")`);
+      await sleep(100);
+    }
   }
 
   // --------------------------------------------------------------------------------------------
