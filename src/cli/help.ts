@@ -19,7 +19,8 @@ Commands:
              translator.json, pairs.csv and view.json into --out
   compare    fit every method side by side on the same anchors and print a table
   translate  apply a saved translator to a file of source vectors (streams .npy)
-  embed      run a local ONNX encoder on a .npy tensor and save the embeddings
+  embed      run a local ONNX encoder on a .npy tensor, or a text encoder folder
+             (tokenizer.json + model.onnx) on texts, and save the embeddings
   export     the translator as ONNX (alone, or stitched between an encoder and a
              decoder), or its map W as .npy
 

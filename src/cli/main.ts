@@ -10,7 +10,7 @@ import { isPrepName, PREP_NAMES, type PrepName } from '../core/prep';
 import type { ProgressEvent } from '../core/progress';
 import { COMPARE_HELP, FIT_HELP, MAIN_HELP, TRANSLATE_HELP } from './help';
 import { runCompare, runFit, runTranslate } from './commands';
-import { EMBED_HELP, parseScale, runEmbed } from './embedCommand';
+import { EMBED_HELP, parsePooling, parseScale, runEmbed } from './embedCommand';
 import { EXPORT_HELP, runExport } from './exportCommand';
 import { TOOL_VERSION } from '../core/version';
 
@@ -113,6 +113,11 @@ export async function main(argv: string[]): Promise<number> {
         threads: { type: 'string' },
         force: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        pooling: { type: 'string' },
+        normalize: { type: 'boolean' },
+        'max-length': { type: 'string' },
+        'text-field': { type: 'string' },
+        'ids-out': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       });
       if (values.help) return help(EMBED_HELP);
@@ -128,6 +133,11 @@ export async function main(argv: string[]): Promise<number> {
         force: !!values.force,
         quiet: !!values.quiet,
         signal: controller.signal,
+        pooling: values.pooling !== undefined ? parsePooling(values.pooling) : undefined,
+        normalize: !!values.normalize,
+        maxLength: values['max-length'] !== undefined ? positiveInt(values['max-length'], '--max-length') : undefined,
+        textField: values['text-field'],
+        idsOut: values['ids-out'],
       });
     }
     case 'export': {

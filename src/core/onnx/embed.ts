@@ -8,22 +8,32 @@
  * is moved into place only when every row is done (NpyStreamWriter), so a failure or
  * cancellation leaves nothing behind. Other formats (.npz, .safetensors, …) go through
  * readEmbeddings and must hold a 2-D matrix.
+ *
+ * When `model` is a folder it is a text encoder (tokenizer.json + model.onnx, see
+ * textEncoder.ts) and `input` a file of texts (.txt, .jsonl, .csv; see textInput.ts): the
+ * texts are embedded chunk by chunk into the same streamed .npy.
  */
-import { extname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
-import { NpyStreamWriter, readEmbeddings } from '../io';
+import { atomicWriteFile, NpyStreamWriter, readEmbeddings } from '../io';
 import { checkWritable } from '../io/atomic';
 import { checkFinite, FileSource, formatShape, toLatentError } from '../io/common';
 import { readDense } from '../io/dense';
 import { allocateFor, decodeInto } from '../io/dtype';
 import { check2D, readNpyHeader } from '../io/npy';
 import { formatDims, OnnxModel, type TensorInfo } from './model';
+import { TextEncoder, type Pooling } from './textEncoder';
+import { readTexts } from './textInput';
 
 export interface EmbedOptions {
-  /** The .onnx model (one float input with a batch axis first). */
+  /** The .onnx model (one float input with a batch axis first), or a text encoder folder. */
   model: string;
-  /** Model inputs: a .npy of any rank (rows on the first axis), or a 2-D matrix in any readable format. */
+  /**
+   * Model inputs: a .npy of any rank (rows on the first axis), or a 2-D matrix in any readable
+   * format; for a text encoder folder, texts in a .txt / .jsonl / .csv.
+   */
   input: string;
   /** The output .npy (float32, [rows, d]). */
   out: string;
@@ -44,6 +54,34 @@ export interface EmbedOptions {
   onProgress?: (fraction: number) => void;
   /** One line per decision taken on the user's behalf (scale, reshape, flattening), as it is taken. */
   onMessage?: (text: string) => void;
+  // Text encoders (`model` a folder) only:
+  /** Pooling of the per-token output: 'mean' (default) or 'cls'. */
+  pooling?: Pooling;
+  /** L2-normalize every embedding. */
+  normalize?: boolean;
+  /** Tokens per text, special tokens included (default: the tokenizer's, else 512). */
+  maxLength?: number;
+  /** Field (.jsonl) / column (.csv) holding the texts; default "text". */
+  textField?: string;
+  /** Also write the row ids, one per line: the input's ids, or the line numbers of the texts when it has none. */
+  idsOut?: string;
+}
+
+/** What a text encoder run did (EmbedResult.text). */
+export interface TextEmbedInfo {
+  /** The ONNX file of the folder that was used. */
+  modelFile: string;
+  /** 'model' when the model's output is already pooled (e.g. sentence_embedding). */
+  pooling: Pooling | 'model';
+  normalized: boolean;
+  maxLength: number;
+  /** Texts cut to maxLength tokens. */
+  truncated: number;
+  /** Blank lines skipped in the input. */
+  skippedBlank: number;
+  /** Where the ids were written, and whether they are the input's ids or line numbers. */
+  idsOut?: string;
+  idsFrom?: 'input' | 'lines';
 }
 
 export interface EmbedResult {
@@ -63,6 +101,8 @@ export interface EmbedResult {
   outputName: string;
   /** The same lines as passed to onMessage. */
   notes: string[];
+  /** Set when the model is a text encoder folder. */
+  text?: TextEmbedInfo;
 }
 
 /** Input float32 bytes read and run per chunk (a whole number of batches). */
@@ -79,6 +119,23 @@ export async function embedFile(o: EmbedOptions): Promise<EmbedResult> {
   if (o.batchSize !== undefined && (!Number.isSafeInteger(o.batchSize) || o.batchSize < 1)) {
     throw new LatentError('usage', `batch size must be a positive integer, got ${o.batchSize}`);
   }
+  if (await isDirectory(o.model)) return embedTexts(o);
+  const textOnly = (
+    [
+      ['pooling', o.pooling],
+      ['normalize', o.normalize || undefined],
+      ['max length', o.maxLength],
+      ['text field', o.textField],
+      ['ids output', o.idsOut],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (textOnly.length) {
+    throw new LatentError(
+      'usage',
+      `${textOnly.map(([k]) => k).join(', ')} only ${textOnly.length === 1 ? 'applies' : 'apply'} to a text encoder, given as a folder (tokenizer.json + model.onnx), not an .onnx file`,
+      o.model,
+    );
+  }
   await checkWritable(o.out, o.force);
   const notes: string[] = [];
   const note = (text: string): void => {
@@ -91,6 +148,13 @@ export async function embedFile(o: EmbedOptions): Promise<EmbedResult> {
     throwIfCancelled(o.signal);
     const model = await OnnxModel.load(o.model, { threads: o.threads });
     try {
+      if (model.info.inputs.some((t) => t.name === 'input_ids')) {
+        throw new LatentError(
+          'usage',
+          'this looks like a text encoder (it takes "input_ids"): give the folder holding it and its tokenizer.json as --model, and a .txt / .jsonl / .csv of texts as --input',
+          o.model,
+        );
+      }
       const spec = model.input();
       const output = model.output(o.outputName);
       const rowShape = planRowShape(model, spec, src);
@@ -164,6 +228,117 @@ export async function embedFile(o: EmbedOptions): Promise<EmbedResult> {
     }
   } finally {
     await src.close();
+  }
+}
+
+/** Texts per chunk embedded and appended to the output. */
+const TEXT_CHUNK = 4096;
+
+/** embedFile for a text encoder folder: texts in, [texts, hidden] float32 out. */
+async function embedTexts(o: EmbedOptions): Promise<EmbedResult> {
+  if (o.scale !== undefined) throw new LatentError('usage', 'a scale only applies to numeric inputs, not to the texts of a text encoder');
+  if (o.inputArray !== undefined) throw new LatentError('usage', 'an input array name only applies to numeric inputs, not to the texts of a text encoder');
+  if (o.outputName !== undefined) throw new LatentError('usage', 'a text encoder chooses its output itself (sentence_embedding, else last_hidden_state pooled)');
+  if (o.idsOut !== undefined) {
+    if (resolve(o.idsOut) === resolve(o.out)) throw new LatentError('usage', 'the ids output and the embeddings output are the same file', o.idsOut);
+    await checkWritable(o.idsOut, o.force);
+  }
+  await checkWritable(o.out, o.force);
+  const notes: string[] = [];
+  const note = (text: string): void => {
+    notes.push(text);
+    o.onMessage?.(text);
+  };
+  if (/^\.(?:npy|npz|safetensors|parquet)$/i.test(extname(o.input))) {
+    throw new LatentError('usage', `${o.model} is a text encoder folder: its input is a file of texts (.txt one per line, .jsonl, .csv), not numeric data`, o.input);
+  }
+  const input = await readTexts(o.input, { textField: o.textField, signal: o.signal });
+  if (input.skippedBlank > 0) note(`skipped ${input.skippedBlank} blank line${input.skippedBlank === 1 ? '' : 's'} of ${o.input}`);
+  const ids = input.ids ?? input.lines.map(String);
+  if (o.idsOut !== undefined) {
+    const bad = ids.findIndex((id) => /[\r\n]/.test(id));
+    if (bad >= 0) throw new LatentError('ids', `line ${input.lines[bad]}: the id ${JSON.stringify(ids[bad])} holds a line break, so it cannot be written one per line`, o.input);
+  }
+  throwIfCancelled(o.signal);
+  const encoder = await TextEncoder.load(o.model, { threads: o.threads });
+  try {
+    for (const n of encoder.notes) note(n);
+    const maxLength = encoder.resolveMaxLength(o.maxLength);
+    const out = encoder.output;
+    const pooling: Pooling | 'model' = out.pooled ? 'model' : (o.pooling ?? 'mean');
+    if (out.pooled && o.pooling !== undefined) note(`the model's output "${out.name}" is already one vector per text: pooling ${o.pooling} is not applied`);
+    note(
+      `text encoder ${encoder.modelFile}: ${encoder.inputs.join(', ')} → "${out.name}"${out.pooled ? ' (pooled by the model)' : `, ${pooling} pooling`}` +
+        `${o.normalize ? ', L2-normalized' : ''}; at most ${maxLength} tokens per text${o.maxLength === undefined ? ` (${encoder.maxLengthSource})` : ''}`,
+    );
+    const rows = input.texts.length;
+    let writer: NpyStreamWriter | undefined;
+    let dims = 0;
+    let truncated = 0;
+    let longest = 0;
+    try {
+      for (let start = 0; start < rows; start += TEXT_CHUNK) {
+        throwIfCancelled(o.signal);
+        const n = Math.min(TEXT_CHUNK, rows - start);
+        const r = await encoder.encodeWithInfo(input.texts.slice(start, start + n), {
+          pooling: pooling === 'model' ? undefined : pooling,
+          normalize: o.normalize,
+          maxLength,
+          batchSize: o.batchSize,
+          signal: o.signal,
+          onProgress: o.onProgress && ((f) => o.onProgress!((start + f * n) / rows)),
+        });
+        truncated += r.truncated;
+        longest = Math.max(longest, r.longest);
+        if (!writer) {
+          dims = r.embeddings.cols;
+          throwIfCancelled(o.signal);
+          writer = await NpyStreamWriter.create(o.out, { rows, cols: dims, force: o.force });
+        }
+        await writer.append(r.embeddings);
+      }
+      throwIfCancelled(o.signal);
+      await writer!.commit();
+    } catch (e) {
+      await writer?.abort();
+      throw e;
+    }
+    if (truncated > 0) note(`truncated ${truncated} of ${rows} text${rows === 1 ? '' : 's'} to ${maxLength} tokens`);
+    if (o.idsOut !== undefined) {
+      await atomicWriteFile(o.idsOut, ids.map((id) => `${id}\n`).join(''), { force: o.force });
+      note(`wrote the ${input.ids ? 'ids' : 'line numbers'} of the ${rows} texts to ${o.idsOut}${input.ids ? '' : ' (the input has no ids)'}`);
+    }
+    return {
+      rows,
+      dims,
+      out: o.out,
+      inputShape: [rows],
+      inputDtype: 'text',
+      scale: 1,
+      modelInputShape: [rows, longest],
+      outputName: out.name,
+      notes,
+      text: {
+        modelFile: encoder.modelFile,
+        pooling,
+        normalized: !!o.normalize,
+        maxLength,
+        truncated,
+        skippedBlank: input.skippedBlank,
+        idsOut: o.idsOut,
+        idsFrom: o.idsOut === undefined ? undefined : input.ids ? 'input' : 'lines',
+      },
+    };
+  } finally {
+    await encoder.release();
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // OnnxModel.load reports a missing or unreadable file
   }
 }
 

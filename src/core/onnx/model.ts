@@ -54,6 +54,12 @@ export interface TensorData {
   dims: number[];
 }
 
+/** A named input of runFeeds: integer token ids and masks, or float values. */
+export type FeedTensor =
+  | { type: 'int64'; data: BigInt64Array; dims: number[] }
+  | { type: 'int32'; data: Int32Array; dims: number[] }
+  | { type: 'float32'; data: Float32Array; dims: number[] };
+
 /** Input bytes per batch when no batch size is given. */
 export const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -267,6 +273,40 @@ export class OnnxModel {
       options.onProgress?.((start + n) / rows);
     }
     return { data: result!, dims: [rows, ...outRowDims!] };
+  }
+
+  /**
+   * One ONNX Runtime call with any number of named inputs (e.g. int64 input_ids and
+   * attention_mask of a text encoder): no batching and no shape planning, which is the
+   * caller's. Returns the requested outputs converted to float32. ONNX Runtime's errors
+   * (a missing input, a wrong element type or shape) become LatentErrors naming the model.
+   */
+  async runFeeds(feeds: Record<string, FeedTensor>, outputNames: readonly string[]): Promise<Record<string, TensorData>> {
+    if (this.released) throw new LatentError('usage', 'the model was released', this.info.path);
+    const path = this.info.path;
+    for (const name of outputNames) this.output(name);
+    const { Tensor } = ort();
+    const ortFeeds: Record<string, OrtModule.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new Tensor(t.type, t.data, t.dims);
+    let res: OrtModule.InferenceSession.ReturnType;
+    try {
+      res = await this.session.run(ortFeeds, [...outputNames]);
+    } catch (e) {
+      throw runError(e, path);
+    }
+    const out: Record<string, TensorData> = {};
+    try {
+      for (const name of outputNames) {
+        const y = res[name];
+        const count = y.dims.reduce((a, b) => a * b, 1);
+        const data = new Float32Array(count);
+        copyOutput(y, data, 0, count, path, name);
+        out[name] = { data, dims: [...y.dims] };
+      }
+    } finally {
+      for (const y of Object.values(res)) y.dispose?.();
+    }
+    return out;
   }
 
   async release(): Promise<void> {
