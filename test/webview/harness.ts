@@ -219,3 +219,35 @@ export async function cspViolations(page: Page, log: PageLog): Promise<string[]>
   const inPage: string[] = await page.evaluate(() => window.__csp);
   return [...inPage, ...log.csp];
 }
+
+// These run inside the page (page.evaluate), where `document` exists.
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Non-transparent pixels of a canvas. */
+export function opaquePixels(page: Page, selector: string): Promise<number> {
+  return page.evaluate((sel: string) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  }, selector);
+}
+
+/** Pixels of the chart whose colour is within `tol` of the hex colour (alpha ignored, any opacity). */
+export function pixelsNear(page: Page, chart: string, hex: string, tol = 6): Promise<number> {
+  return page.evaluate(({ name, hex, tol }: { name: string; hex: string; tol: number }) => {
+    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const c = document.querySelector(`canvas[data-chart="${name}"]`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 100 && Math.abs(d[i] - want[0]) <= tol && Math.abs(d[i + 1] - want[1]) <= tol && Math.abs(d[i + 2] - want[2]) <= tol) n++;
+    }
+    return n;
+  }, { name: chart, hex, tol });
+}
+
+export function attrs(page: Page, selector: string, attr: string): Promise<(string | null)[]> {
+  return page.evaluate(({ selector, attr }: { selector: string; attr: string }) => [...document.querySelectorAll(selector)].map((e: any) => e.getAttribute(attr)), { selector, attr });
+}

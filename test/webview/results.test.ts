@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import type { PanelView } from '../../src/core/view';
 import { CLI, ROOT } from '../helpers/cli';
-import { cspViolations, launchBrowser, openPage, posted, send, startServer, type PageLog, type TestServer } from './harness';
+import { attrs, cspViolations, launchBrowser, opaquePixels, openPage, pixelsNear, posted, send, startServer, type PageLog, type TestServer } from './harness';
 
 // Callbacks given to page.evaluate run in the browser; the test build has no DOM lib.
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -87,33 +87,6 @@ async function close(o: Opened): Promise<void> {
   await o.page.close();
 }
 
-function opaquePixels(page: Page, chart: string): Promise<number> {
-  return page.evaluate((name: string) => {
-    const c = document.querySelector(`canvas[data-chart="${name}"]`);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  }, chart);
-}
-
-/** Pixels of the chart whose colour is within `tol` of the hex colour (alpha ignored, any opacity). */
-function pixelsNear(page: Page, chart: string, hex: string, tol = 6): Promise<number> {
-  return page.evaluate(({ name, hex, tol }: { name: string; hex: string; tol: number }) => {
-    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    const c = document.querySelector(`canvas[data-chart="${name}"]`);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] > 100 && Math.abs(d[i] - want[0]) <= tol && Math.abs(d[i + 1] - want[1]) <= tol && Math.abs(d[i + 2] - want[2]) <= tol) n++;
-    }
-    return n;
-  }, { name: chart, hex, tol });
-}
-
-function attrs(page: Page, selector: string, attr: string): Promise<(string | null)[]> {
-  return page.evaluate(({ selector, attr }: { selector: string; attr: string }) => [...document.querySelectorAll(selector)].map((e: any) => e.getAttribute(attr)), { selector, attr });
-}
 
 async function lastPosted(page: Page, type: string) {
   const all = await posted(page);
@@ -141,7 +114,7 @@ describe('results panel', { concurrency: 2, timeout: 120_000 }, () => {
 
     assert.deepEqual(await attrs(page, 'canvas[data-chart]', 'data-chart'), CHARTS);
     for (const name of CHARTS) {
-      assert.ok((await opaquePixels(page, name)) > 1000, `${name} chart drew something`);
+      assert.ok((await opaquePixels(page, `canvas[data-chart="${name}"]`)) > 1000, `${name} chart drew something`);
       assert.equal(await page.getAttribute(`canvas[data-chart="${name}"]`, 'role'), 'img');
       assert.ok(((await page.getAttribute(`canvas[data-chart="${name}"]`, 'aria-label')) ?? '').length > 20);
     }
@@ -346,7 +319,7 @@ describe('results panel', { concurrency: 2, timeout: 120_000 }, () => {
 
     await page.evaluate(() => document.body.classList.replace('vscode-light', 'vscode-dark'));
     await page.waitForSelector('body[data-chart-theme="dark"][data-theme-redraws="1"]', { timeout: 5000 });
-    for (const name of CHARTS) assert.ok((await opaquePixels(page, name)) > 1000, `${name} redrawn`);
+    for (const name of CHARTS) assert.ok((await opaquePixels(page, `canvas[data-chart="${name}"]`)) > 1000, `${name} redrawn`);
     assert.equal(await pixelsNear(page, 'ranks', lightBlue, 3), 0, 'no light-theme blue left');
     assert.ok((await pixelsNear(page, 'ranks', darkBlue, 3)) > 200, 'dark-theme blue');
     assert.ok((await pixelsNear(page, 'ranks', darkText, 3)) > 20, 'dark-theme text');
@@ -356,7 +329,7 @@ describe('results panel', { concurrency: 2, timeout: 120_000 }, () => {
     // a theme whose variables the page does not get: the fallbacks still draw everything
     await page.evaluate(() => document.body.classList.replace('vscode-dark', 'vscode-high-contrast'));
     await page.waitForSelector('body[data-chart-theme="high-contrast"][data-theme-redraws="2"]', { timeout: 5000 });
-    for (const name of CHARTS) assert.ok((await opaquePixels(page, name)) > 1000, `${name} drawn with fallback colours`);
+    for (const name of CHARTS) assert.ok((await opaquePixels(page, `canvas[data-chart="${name}"]`)) > 1000, `${name} drawn with fallback colours`);
     await close(o);
   });
 
@@ -370,7 +343,7 @@ describe('results panel', { concurrency: 2, timeout: 120_000 }, () => {
     assert.equal((await page.textContent('#pca-sampled'))?.trim(), 'showing 2000 of 2500 held-out pairs (sampled)');
     assert.ok(Number(await page.getAttribute('body', 'data-first-chart-ms')) < 1000);
     assert.ok(ms < 3000, `rendered in ${ms} ms`);
-    assert.ok((await opaquePixels(page, 'pca')) > 1000);
+    assert.ok((await opaquePixels(page, 'canvas[data-chart="pca"]')) > 1000);
     // a worst pair that is not among the sampled points
     const outside = v.charts.residuals.worst.find((w) => !v.charts.pca!.keys.includes(w.key));
     if (outside) {
@@ -391,7 +364,7 @@ describe('results panel', { concurrency: 2, timeout: 120_000 }, () => {
     assert.match((await page.textContent('#headline-on')) ?? '', /on the anchors/);
     assert.ok((await page.locator('#warnings li').count()) >= 1, 'the no-held-out warning is shown');
     assert.deepEqual(await attrs(page, 'canvas[data-chart]', 'data-chart'), ['overfit', 'singular']);
-    for (const name of ['overfit', 'singular']) assert.ok((await opaquePixels(page, name)) > 1000);
+    for (const name of ['overfit', 'singular']) assert.ok((await opaquePixels(page, `canvas[data-chart="${name}"]`)) > 1000);
     assert.equal(await page.locator('#worst-pairs').count(), 0);
     assert.equal((await lastPosted(page, 'rendered'))?.charts, 2);
     await close(o);

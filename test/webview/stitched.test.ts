@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClassificationStitching } from '../../src/core/stitching';
 import type { PanelView } from '../../src/core/view';
 import { CLI, ROOT } from '../helpers/cli';
-import { cspViolations, launchBrowser, openPage, posted, send, startServer, type PageLog, type TestServer } from './harness';
+import { attrs, cspViolations, launchBrowser, opaquePixels, openPage, pixelsNear, posted, send, startServer, type PageLog, type TestServer } from './harness';
 
 // Callbacks given to page.evaluate run in the browser; the test build has no DOM lib.
 declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -83,33 +83,6 @@ async function close(o: Opened): Promise<void> {
   await o.page.close();
 }
 
-/** Non-transparent pixels of a canvas. */
-function opaquePixels(page: Page, selector: string): Promise<number> {
-  return page.evaluate((sel: string) => {
-    const c = document.querySelector(sel);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  }, selector);
-}
-
-function pixelsNear(page: Page, chart: string, hex: string, tol = 6): Promise<number> {
-  return page.evaluate(({ name, hex, tol }: { name: string; hex: string; tol: number }) => {
-    const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    const c = document.querySelector(`canvas[data-chart="${name}"]`);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] > 100 && Math.abs(d[i] - want[0]) <= tol && Math.abs(d[i + 1] - want[1]) <= tol && Math.abs(d[i + 2] - want[2]) <= tol) n++;
-    }
-    return n;
-  }, { name: chart, hex, tol });
-}
-
-function attrs(page: Page, selector: string, attr: string): Promise<(string | null)[]> {
-  return page.evaluate(({ selector, attr }: { selector: string; attr: string }) => [...document.querySelectorAll(selector)].map((e: any) => e.getAttribute(attr)), { selector, attr });
-}
 
 /** The confusion table's cells as a matrix of data-value, checking that text and data-value agree. */
 function confusionCells(page: Page): Promise<number[][]> {
