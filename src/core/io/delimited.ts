@@ -8,6 +8,8 @@
  *   spreadsheets; `idColumn` / `labelColumn` indices are 0-based.
  * - Values are returned as float64: text has arbitrary precision, and float64
  *   keeps every value a float32 writer printed (and more) exactly.
+ * - The text must be UTF-8: invalid bytes are a format error naming the line (a
+ *   replacement character could make two different ids equal).
  *
  * Header, id and label columns when not given by the options:
  * - Header (unless `options.header`): the first line is a header when one of its
@@ -30,51 +32,92 @@ import type { EmbeddingTable, ReadOptions } from './types';
 const ID_NAMES = /^(ids?|words?|tokens?|names?|keys?)$/i;
 const LABEL_NAMES = /^labels?$/i;
 
+/** Longest quoted field accepted (it may span lines); past it a quote is taken to be unclosed. */
+const MAX_FIELD = 64 * 1024 * 1024;
+
+/**
+ * Splits CSV records line by line; a quoted field may continue on the next lines.
+ * Incremental: a continued field is resumed where the last line ended, never
+ * re-split from the start of the record (re-splitting the growing record on every
+ * line made a file with an unclosed quote quadratic: 900 KB took minutes).
+ */
+class CsvSplitter {
+  private fields: string[] = [];
+  private field = '';
+  /** Inside a quoted field at the end of the last line. */
+  private open = false;
+
+  constructor(private readonly delimiter: string) {}
+
+  get pendingLength(): number {
+    return this.field.length;
+  }
+
+  /** Feeds one line; returns the fields when the record is complete, undefined when a quoted field continues. */
+  feed(text: string): string[] | undefined {
+    const delimiter = this.delimiter;
+    if (!this.open && !text.includes('"')) return text.split(delimiter);
+    const n = text.length;
+    let i = 0;
+    if (this.open) this.field += '\n';
+    for (;;) {
+      if (!this.open && text[i] === '"') {
+        i++;
+        this.open = true;
+        this.field = '';
+      }
+      if (this.open) {
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q < 0) {
+            this.field += text.slice(i);
+            return undefined;
+          }
+          this.field += text.slice(i, q);
+          if (text[q + 1] === '"') {
+            this.field += '"';
+            i = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+        this.open = false;
+        // Text after the closing quote (not RFC 4180) is kept, as Python's csv does.
+        const d = text.indexOf(delimiter, i);
+        const end = d < 0 ? n : d;
+        this.field += text.slice(i, end);
+        i = end;
+      } else {
+        const d = text.indexOf(delimiter, i);
+        const end = d < 0 ? n : d;
+        this.field = text.slice(i, end);
+        i = end;
+      }
+      this.fields.push(this.field);
+      this.field = '';
+      if (i >= n) return this.take();
+      i += delimiter.length;
+      if (i === n) {
+        this.fields.push('');
+        return this.take();
+      }
+    }
+  }
+
+  private take(): string[] {
+    const f = this.fields;
+    this.fields = [];
+    return f;
+  }
+}
+
 /**
  * Splits one CSV record. Returns undefined when the text ends inside a quoted
  * field (the record continues on the next line).
  */
 export function splitCsv(text: string, delimiter: string): string[] | undefined {
-  if (!text.includes('"')) return text.split(delimiter);
-  const fields: string[] = [];
-  let i = 0;
-  const n = text.length;
-  for (;;) {
-    let field = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= n) return undefined;
-        const q = text.indexOf('"', i);
-        if (q < 0) return undefined;
-        field += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      // Text after the closing quote (not RFC 4180) is kept, as Python's csv does.
-      const d = text.indexOf(delimiter, i);
-      const end = d < 0 ? n : d;
-      field += text.slice(i, end);
-      i = end;
-    } else {
-      const d = text.indexOf(delimiter, i);
-      const end = d < 0 ? n : d;
-      field = text.slice(i, end);
-      i = end;
-    }
-    fields.push(field);
-    if (i >= n) return fields;
-    i += delimiter.length;
-    if (i === n) {
-      fields.push('');
-      return fields;
-    }
-  }
+  return new CsvSplitter(delimiter).feed(text);
 }
 
 interface RecordLine {
@@ -84,9 +127,10 @@ interface RecordLine {
 
 /** Yields the records of a delimited file in batches; blank lines are skipped. */
 async function* readRecords(path: string, delimiter: string, quoting: boolean, signal?: AbortSignal): AsyncGenerator<RecordLine[]> {
-  let pending: string | undefined;
-  let pendingLine = 0;
-  for await (const batch of readLineBatches(path, signal)) {
+  const splitter = new CsvSplitter(delimiter);
+  let pendingLine = 0; // first line of a record whose quoted field continues, or 0
+  // Strict UTF-8: a replacement character could silently turn two different ids into one.
+  for await (const batch of readLineBatches(path, signal, { fatal: true })) {
     const out: RecordLine[] = [];
     for (let k = 0; k < batch.lines.length; k++) {
       const lineNo = batch.first + k;
@@ -95,20 +139,21 @@ async function* readRecords(path: string, delimiter: string, quoting: boolean, s
         if (line.trim() !== '') out.push({ line: lineNo, fields: line.split(delimiter) });
         continue;
       }
-      const text = pending === undefined ? line : `${pending}\n${line}`;
-      const startLine = pending === undefined ? lineNo : pendingLine;
-      const fields = splitCsv(text, delimiter);
+      const startLine = pendingLine || lineNo;
+      const fields = splitter.feed(line);
       if (fields === undefined) {
-        pending = text;
         pendingLine = startLine;
+        if (splitter.pendingLength > MAX_FIELD) {
+          throw new LatentError('format', `line ${startLine}: a quoted field runs on for more than 64 MB; is a quote never closed?`, path);
+        }
         continue;
       }
-      pending = undefined;
+      pendingLine = 0;
       if (!(fields.length === 1 && fields[0].trim() === '')) out.push({ line: startLine, fields });
     }
     if (out.length) yield out;
   }
-  if (pending !== undefined) {
+  if (pendingLine) {
     throw new LatentError('format', `line ${pendingLine}: a quoted field is never closed`, path);
   }
 }

@@ -55,7 +55,7 @@ class RowSink {
     for (let j = 0; j < vec.length; j++) {
       const v = vec[j];
       if (typeof v !== 'number') {
-        throw new LatentError('value', `${where}, value ${j}: ${JSON.stringify(v)?.slice(0, 40)} is not a number`, this.path);
+        throw new LatentError('value', `${where}, value ${j}: ${brief(v)} is not a number`, this.path);
       }
       if (v - v !== 0) {
         if (!this.options.allowNonFinite) throw new LatentError('value', `${where}, value ${j} is ${describeNonFinite(v)}`, this.path);
@@ -69,8 +69,24 @@ class RowSink {
   }
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/**
+ * An id / label as text: strings as they are, anything else as JSON. A value nested too
+ * deeply for JSON.stringify (a stack overflow, which surfaced as an 'io' error) is refused.
+ */
+function str(v: unknown, path: string, where: string, what: 'id' | 'label'): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v);
+  } catch {
+    throw new LatentError(what === 'id' ? 'ids' : 'format', `${where}: the ${what} is nested too deeply`, path);
+  }
+}
+
+/** A short description of a non-number for messages, without serialising a nested value whole. */
+function brief(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return JSON.stringify(v)?.slice(0, 40) ?? String(v);
 }
 
 /** Python's json.dumps writes NaN / Infinity, which JSON.parse rejects: say so plainly. */
@@ -112,7 +128,8 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
   let field: string | undefined = options.array;
   let idField: string | undefined;
   let labelField: string | undefined;
-  for await (const batch of readLineBatches(path, options.signal)) {
+  // JSON text is UTF-8 (RFC 8259); strict decoding keeps invalid bytes from becoming U+FFFD ids.
+  for await (const batch of readLineBatches(path, options.signal, { fatal: true })) {
     for (let k = 0; k < batch.lines.length; k++) {
       const line = batch.lines[k];
       if (line.trim() === '') continue;
@@ -149,9 +166,9 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
         sink.add(value[field!], where);
         if (idField !== undefined) {
           if (value[idField] === undefined || value[idField] === null) throw new LatentError('ids', `${where}: no ${JSON.stringify(idField)}`, path);
-          ids.push(str(value[idField]));
+          ids.push(str(value[idField], path, where, 'id'));
         }
-        if (labelField !== undefined) labels.push(value[labelField] === undefined || value[labelField] === null ? '' : str(value[labelField]));
+        if (labelField !== undefined) labels.push(value[labelField] === undefined || value[labelField] === null ? '' : str(value[labelField], path, where, 'label'));
       }
     }
   }
@@ -169,7 +186,14 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
 }
 
 export async function readJson(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
-  const text = await readFile(path, 'utf8');
+  let text: string;
+  try {
+    // JSON text is UTF-8 (RFC 8259); strict decoding keeps invalid bytes from becoming U+FFFD ids.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await readFile(path));
+  } catch (e) {
+    if (e instanceof TypeError) throw new LatentError('format', 'the file is not valid UTF-8 text (save it as UTF-8)', path);
+    throw e;
+  }
   throwIfCancelled(options.signal, path);
   if (text.trim() === '') throw new LatentError('format', 'file is empty', path);
   const doc = parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'the file', path, options);
@@ -202,9 +226,9 @@ export async function readJson(path: string, options: ReadOptions = {}): Promise
       sink.add(obj[field], `element ${i}`);
       if (hasIds) {
         if (obj[idName] === undefined || obj[idName] === null) throw new LatentError('ids', `element ${i}: no ${JSON.stringify(idName)}`, path);
-        ids.push(str(obj[idName]));
+        ids.push(str(obj[idName], path, `element ${i}`, 'id'));
       }
-      if (hasLabels) labels.push(obj[labelName] === undefined || obj[labelName] === null ? '' : str(obj[labelName]));
+      if (hasLabels) labels.push(obj[labelName] === undefined || obj[labelName] === null ? '' : str(obj[labelName], path, `element ${i}`, 'label'));
     });
     return table(hasIds ? ids : undefined, hasLabels ? labels : undefined, field);
   }
@@ -224,7 +248,7 @@ export async function readJson(path: string, options: ReadOptions = {}): Promise
         if (v.length !== rows.length) {
           throw new LatentError('shape', `"${name}" has ${v.length} entries but "${key}" has ${rows.length}`, path);
         }
-        return v.map(str);
+        return v.map((x, i) => str(x, path, `${name}[${i}]`, name === (options.idColumn ?? 'ids') ? 'id' : 'label'));
       };
       const ids = column(options.idColumn ?? 'ids', options.idColumn !== undefined);
       const labels = column(options.labelColumn ?? 'labels', options.labelColumn !== undefined);

@@ -31,11 +31,16 @@ const ZIP64_EOCD_SIG = 0x06064b50;
 const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
 
-function u64(dv: DataView, off: number): number {
+/** A little-endian uint64 field; a bare RangeError here surfaced as an 'io' error, so these are format errors. */
+function u64(dv: DataView, off: number, file: string): number {
+  if (off < 0 || off + 8 > dv.byteLength) throw new LatentError('format', 'not a valid .npz (zip) file: a 64-bit field lies past the end of its record', file);
   const v = dv.getBigUint64(off, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('64-bit value too large');
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new LatentError('format', `not a valid .npz (zip) file: 64-bit field ${v} is too large`, file);
   return Number(v);
 }
+
+/** Deflate expands at most about 1032:1 (its densest code: a 258-byte match in about 2 bits). */
+const MAX_DEFLATE_RATIO = 1032;
 
 async function readCentralDirectory(src: FileSource, file: string): Promise<ZipEntry[]> {
   const bad = (msg: string): LatentError => new LatentError('format', `not a valid .npz (zip) file: ${msg}`, file);
@@ -59,13 +64,13 @@ async function readCentralDirectory(src: FileSource, file: string): Promise<ZipE
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     const loc = eocd - 20;
     if (loc < 0 || tdv.getUint32(loc, true) !== ZIP64_LOCATOR_SIG) throw bad('missing ZIP64 locator');
-    const z64Offset = u64(tdv, loc + 8);
+    const z64Offset = u64(tdv, loc + 8, file);
     const z = await src.read(z64Offset, 56);
     const zdv = new DataView(z.buffer, z.byteOffset, z.byteLength);
     if (z.length < 56 || zdv.getUint32(0, true) !== ZIP64_EOCD_SIG) throw bad('bad ZIP64 end-of-central-directory record');
-    count = u64(zdv, 32);
-    cdSize = u64(zdv, 40);
-    cdOffset = u64(zdv, 48);
+    count = u64(zdv, 32, file);
+    cdSize = u64(zdv, 40, file);
+    cdOffset = u64(zdv, 48, file);
   }
   if (cdOffset + cdSize > src.size) throw bad('central directory lies outside the file');
   const cd = await src.read(cdOffset, cdSize);
@@ -93,10 +98,12 @@ async function readCentralDirectory(src: FileSource, file: string): Promise<ZipE
       const id = dv.getUint16(e, true);
       const size = dv.getUint16(e + 2, true);
       if (id === 0x0001) {
-        let q = e + 4;
-        if (uncompressedSize === 0xffffffff) (uncompressedSize = u64(dv, q)), (q += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = u64(dv, q)), (q += 8);
-        if (localHeaderOffset === 0xffffffff) localHeaderOffset = u64(dv, q);
+        // Fields must lie inside this extra record (a short one made getBigUint64 throw a RangeError).
+        const record = new DataView(cd.buffer, cd.byteOffset + e + 4, Math.max(0, Math.min(size, extraEnd - e - 4)));
+        let q = 0;
+        if (uncompressedSize === 0xffffffff) (uncompressedSize = u64(record, q, file)), (q += 8);
+        if (compressedSize === 0xffffffff) (compressedSize = u64(record, q, file)), (q += 8);
+        if (localHeaderOffset === 0xffffffff) localHeaderOffset = u64(record, q, file);
       }
       e += 4 + size;
     }
@@ -154,6 +161,15 @@ export async function readNpz(path: string, options: ReadOptions = {}): Promise<
       throw new LatentError(
         'unsupported',
         `member ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed, more than the limit of ${limit} (maxValues × 8 + 1 MB)`,
+        path,
+      );
+    }
+    if (entry.method === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      // Checked before the output buffer of the declared size is allocated: a few KB declaring 4 GB
+      // would otherwise allocate 4 GB whenever maxValues allows it (the default does).
+      throw new LatentError(
+        'format',
+        `member ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed, more than its ${entry.compressedSize} deflated bytes can hold`,
         path,
       );
     }

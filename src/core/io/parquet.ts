@@ -14,10 +14,10 @@
  * or a column named "id", labels from `options.labelColumn` or "label".
  * FLOAT and FLOAT16 give float32 rows, DOUBLE gives float64.
  */
-import type { AsyncBuffer, FileMetaData, SchemaTree } from 'hyparquet';
+import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaTree } from 'hyparquet';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
-import { checkMaxValues, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
+import { checkMaxValues, DEFAULT_MAX_VALUES, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import type { EmbeddingTable, ReadOptions } from './types';
 
 type Hyparquet = typeof import('hyparquet');
@@ -90,6 +90,169 @@ function describeColumn(node: SchemaTree): ColumnInfo {
   return { name, type: leafType(node) };
 }
 
+// ---- page-header pre-scan
+
+/**
+ * A minimal Thrift compact-protocol reader for Parquet page headers. hyparquet trusts
+ * page headers: a header missing repetition_levels_byte_length sent its level decoder
+ * into an endless loop on NaN offsets (a 1-KB file hung the process), and num_values
+ * sizes its arrays. So each column chunk's page headers are checked here first.
+ */
+/** The header continues past the bytes at hand. */
+class NeedMore extends RangeError {}
+
+class ThriftReader {
+  pos = 0;
+  constructor(private readonly b: Uint8Array) {}
+  byte(): number {
+    if (this.pos >= this.b.length) throw new NeedMore('page header runs past its column chunk');
+    return this.b[this.pos++];
+  }
+  varint(): number {
+    let v = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      const x = this.byte();
+      v += (x & 0x7f) * 2 ** shift;
+      if (!(x & 0x80)) return v;
+    }
+    throw new RangeError('malformed varint in a page header');
+  }
+  zigzag(): number {
+    const v = this.varint();
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+  skip(type: number, depth: number): void {
+    if (depth > 16) throw new RangeError('page header nested too deeply');
+    switch (type) {
+      case 1:
+      case 2:
+        return;
+      case 3:
+        this.pos++;
+        return;
+      case 4:
+      case 5:
+      case 6:
+        this.varint();
+        return;
+      case 7:
+        this.pos += 8;
+        return;
+      case 8:
+        this.pos += this.varint();
+        return;
+      case 9:
+      case 10: {
+        const h = this.byte();
+        const n = h >> 4 === 15 ? this.varint() : h >> 4;
+        for (let k = 0; k < n; k++) this.skip(h & 15, depth + 1);
+        return;
+      }
+      case 11: {
+        const n = this.varint();
+        if (n === 0) return;
+        const kv = this.byte();
+        for (let k = 0; k < n; k++) {
+          this.skip(kv >> 4, depth + 1);
+          this.skip(kv & 15, depth + 1);
+        }
+        return;
+      }
+      case 12:
+        this.struct(depth + 1);
+        return;
+      default:
+        throw new RangeError(`unknown thrift type ${type} in a page header`);
+    }
+  }
+  /** Reads a struct: integer fields (and nested structs) by field id; other fields are skipped. */
+  struct(depth = 0): Map<number, number | Map<number, unknown>> {
+    const fields = new Map<number, number | Map<number, unknown>>();
+    let id = 0;
+    for (;;) {
+      const h = this.byte();
+      if (h === 0) return fields;
+      const type = h & 15;
+      id = h >> 4 ? id + (h >> 4) : this.zigzag();
+      if (type === 5 || type === 6) fields.set(id, this.zigzag());
+      else if (type === 12) {
+        if (depth > 16) throw new RangeError('page header nested too deeply');
+        fields.set(id, this.struct(depth + 1));
+      } else this.skip(type, depth);
+    }
+  }
+}
+
+/**
+ * Walks the page headers of one column chunk (as hyparquet will: from the dictionary or
+ * first data page, over total_compressed_size bytes) and refuses headers hyparquet cannot
+ * decode safely: missing or negative sizes and counts, pages running past the chunk,
+ * level lengths beyond the page, or more values than `maxValues` allows.
+ */
+async function checkPages(src: FileSource, meta: ColumnMetaData, column: string, maxSlots: number, path: string): Promise<void> {
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  const length = Number(meta.total_compressed_size);
+  const bad = (msg: string): LatentError => new LatentError('format', `cannot read Parquet: column ${JSON.stringify(column)}: ${msg}`, path);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > src.size) {
+    throw bad('its column chunk lies outside the file');
+  }
+  const end = start + length;
+  let slots = 0;
+  const int = (m: Map<number, unknown> | undefined, id: number, what: string): number => {
+    const v = m?.get(id);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`page header without a valid ${what}`);
+    return v;
+  };
+  try {
+    // Headers only: each is read in a small window (grown if a header is larger), the pages are skipped.
+    for (let pos = start; pos < end - 1; ) {
+      let h: Map<number, number | Map<number, unknown>> | undefined;
+      let headerLength = 0;
+      for (let window = 4096; h === undefined; window *= 16) {
+        const r = new ThriftReader(await src.read(pos, Math.min(window, end - pos)));
+        try {
+          h = r.struct();
+          headerLength = r.pos;
+        } catch (e) {
+          if (!(e instanceof NeedMore) || window >= end - pos || window > MAX_PAGE_HEADER) throw e;
+        }
+      }
+      const type = int(h, 1, 'page type');
+      int(h, 2, 'uncompressed size');
+      const size = int(h, 3, 'compressed size');
+      if (pos + headerLength + size > end) throw bad('a page runs past the end of its column chunk');
+      const sub = (id: number): Map<number, unknown> | undefined => {
+        const v = h!.get(id);
+        return v instanceof Map ? v : undefined;
+      };
+      if (type === 0) {
+        slots += int(sub(5), 1, 'data page value count');
+        int(sub(5), 2, 'data page encoding');
+      } else if (type === 2) {
+        int(sub(7), 1, 'dictionary size');
+      } else if (type === 3) {
+        const v2 = sub(8);
+        const values = int(v2, 1, 'data page value count');
+        if (int(v2, 2, 'null count') > values) throw bad('a page has more nulls than values');
+        int(v2, 3, 'data page row count');
+        int(v2, 4, 'data page encoding');
+        if (int(v2, 5, 'definition levels length') + int(v2, 6, 'repetition levels length') > size) throw bad('level lengths exceed the page');
+        slots += values;
+      } else if (type !== 1) {
+        throw bad(`unknown page type ${type}`);
+      }
+      if (slots > maxSlots) throw bad(`its pages hold more than ${maxSlots} values (maxValues)`);
+      pos += headerLength + size;
+    }
+  } catch (e) {
+    if (e instanceof RangeError) throw bad(e.message);
+    throw e;
+  }
+}
+
+/** Page headers (with statistics) are small; one larger than this is taken to be corrupt. */
+const MAX_PAGE_HEADER = 16 * 1024 * 1024;
+
 const EMBEDDING_NAMES = ['embedding', 'vector', 'embeddings'];
 
 function wrap(e: unknown, path: string): LatentError {
@@ -105,6 +268,12 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
   const hp = await loadHyparquet(path);
   return withFile(path, async (src) => {
     if (src.size === 0) throw new LatentError('format', 'file is empty', path);
+    // The magic first: hyparquet's own complaint about a short or foreign file was a bare
+    // "Offset is outside the bounds of the DataView".
+    const magic = (b: Uint8Array): string => String.fromCharCode(...b);
+    const tail = src.size >= 12 ? magic(await src.read(src.size - 4, 4)) : '';
+    if (tail === 'PARE') throw new LatentError('unsupported', 'encrypted Parquet files are not supported', path);
+    if (tail !== 'PAR1') throw new LatentError('format', 'not a Parquet file (it does not end with the magic bytes "PAR1")', path);
     const file = asyncBuffer(src);
     let metadata: FileMetaData;
     try {
@@ -155,6 +324,13 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
 
     const totalRows = Number(metadata.num_rows);
     if (totalRows === 0) throw new LatentError('shape', 'file has no rows', path);
+    // Checked before any row is read: hyparquet materialises one object per row the footer
+    // declares, so an 800-byte file claiming 400 000 000 rows exhausted the heap (a fatal
+    // crash, not an exception). Rows alone over maxValues are refused; the row groups must
+    // add up; and every column must actually hold its group's rows (below).
+    const groupSum = metadata.row_groups.reduce((a, rg) => a + Number(rg.num_rows), 0);
+    if (groupSum !== totalRows) throw new LatentError('format', `metadata says ${totalRows} rows, the row groups declare ${groupSum}`, path);
+    checkMaxValues(totalRows, 1, options.maxValues, path);
     const wanted = [emb.name, idName, labelName].filter((c): c is string => c !== undefined);
     const ids: string[] = [];
     const labels: string[] = [];
@@ -165,19 +341,52 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
     const toText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
 
     let groupStart = 0;
-    for (const rg of metadata.row_groups) {
+    for (const [g, rg] of metadata.row_groups.entries()) {
       throwIfCancelled(options.signal, path);
       const groupRows = Number(rg.num_rows);
       if (groupRows === 0) continue;
-      let objects: Record<string, unknown>[];
+      for (const chunk of rg.columns) {
+        const meta = chunk.meta_data;
+        if (meta && wanted.includes(meta.path_in_schema[0])) {
+          await checkPages(src, meta, meta.path_in_schema.join('.'), (options.maxValues ?? DEFAULT_MAX_VALUES) + groupRows, path);
+        }
+      }
+      // Column chunks as decoded (onChunk), not row objects: their length is what the pages hold.
+      const chunks = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
       try {
-        objects = await hp.parquetReadObjects({ file, metadata, columns: wanted, rowStart: groupStart, rowEnd: groupStart + groupRows });
+        await hp.parquetRead({
+          file,
+          metadata,
+          columns: wanted,
+          rowStart: groupStart,
+          rowEnd: groupStart + groupRows,
+          onChunk: (c) => {
+            const list = chunks.get(c.columnName) ?? [];
+            list.push({ start: c.rowStart - groupStart, data: c.columnData as ArrayLike<unknown> });
+            chunks.set(c.columnName, list);
+          },
+        });
       } catch (e) {
         throw wrap(e, path);
       }
+      /** The group's rows of one column, in order; refused when the pages hold fewer than declared. */
+      const columnRows = (name: string): unknown[] => {
+        const values: unknown[] = [];
+        for (const part of (chunks.get(name) ?? []).sort((a, b) => a.start - b.start)) {
+          if (part.start > values.length) break;
+          for (let k = values.length - part.start; k < part.data.length && values.length < groupRows; k++) values.push(part.data[k]);
+        }
+        if (values.length < groupRows) {
+          throw new LatentError('format', `row group ${g} declares ${groupRows} rows, but column ${JSON.stringify(name)} holds ${values.length}`, path);
+        }
+        return values;
+      };
+      const vectors = columnRows(emb.name);
+      const idValues = idName !== undefined ? columnRows(idName) : undefined;
+      const labelValues = labelName !== undefined ? columnRows(labelName) : undefined;
       groupStart += groupRows;
-      for (const obj of objects) {
-        const vec = obj[emb.name] as ArrayLike<unknown> | null | undefined;
+      for (let r = 0; r < groupRows; r++) {
+        const vec = vectors[r] as ArrayLike<unknown> | null | undefined;
         if (vec === null || vec === undefined) throw new LatentError('value', `row ${row}: ${JSON.stringify(emb.name)} is null`, path);
         if (out === undefined) {
           cols = vec.length;
@@ -196,8 +405,8 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
           }
           out[base + j] = v;
         }
-        if (idName !== undefined) ids.push(toText(obj[idName]));
-        if (labelName !== undefined) labels.push(toText(obj[labelName]));
+        if (idValues) ids.push(toText(idValues[r]));
+        if (labelValues) labels.push(toText(labelValues[r]));
         row++;
       }
     }

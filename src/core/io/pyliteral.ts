@@ -22,6 +22,12 @@ type Token =
 
 export class PyLiteralError extends Error {}
 
+/**
+ * Deepest nesting accepted. A real .npy header nests 2 levels; without a limit a
+ * header of 60 000 "(" overflowed the stack (a RangeError, not a format error).
+ */
+const MAX_DEPTH = 32;
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -110,6 +116,14 @@ export function parsePyLiteral(text: string): PyValue {
     p++;
   };
 
+  let depth = 0;
+  function nest<T>(parse: () => T): T {
+    if (++depth > MAX_DEPTH) throw new PyLiteralError(`nested more than ${MAX_DEPTH} levels deep at offset ${peek().pos}`);
+    const v = parse();
+    depth--;
+    return v;
+  }
+
   function sequence(close: string): PyValue[] {
     const items: PyValue[] = [];
     while (!isPunct(close)) {
@@ -137,31 +151,35 @@ export function parsePyLiteral(text: string): PyValue {
       case 'punct':
         if (t.value === '(') {
           p++;
-          return new PyTuple(sequence(')'));
+          return new PyTuple(nest(() => sequence(')')));
         }
         if (t.value === '[') {
           p++;
-          return sequence(']');
+          return nest(() => sequence(']'));
         }
         if (t.value === '{') {
           p++;
-          const entries = new Map<string, PyValue>();
-          while (!isPunct('}')) {
-            const k = tokens[p];
-            if (k.kind !== 'string') throw new PyLiteralError(`expected a string key at offset ${k.pos}`);
-            p++;
-            expect(':');
-            entries.set(k.value, value());
-            if (isPunct(',')) p++;
-            else if (!isPunct('}')) throw new PyLiteralError(`expected "," or "}" at offset ${peek().pos}`);
-          }
-          p++;
-          return new PyDict(entries);
+          return nest(dict);
         }
         throw new PyLiteralError(`unexpected "${t.value}" at offset ${t.pos}`);
       case 'end':
         throw new PyLiteralError('unexpected end of header');
     }
+  }
+
+  function dict(): PyDict {
+    const entries = new Map<string, PyValue>();
+    while (!isPunct('}')) {
+      const k = tokens[p];
+      if (k.kind !== 'string') throw new PyLiteralError(`expected a string key at offset ${k.pos}`);
+      p++;
+      expect(':');
+      entries.set(k.value, value());
+      if (isPunct(',')) p++;
+      else if (!isPunct('}')) throw new PyLiteralError(`expected "," or "}" at offset ${peek().pos}`);
+    }
+    p++;
+    return new PyDict(entries);
   }
 
   const v = value();

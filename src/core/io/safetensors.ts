@@ -85,6 +85,20 @@ export async function readSafetensors(path: string, options: ReadOptions = {}): 
       }
       tensors.set(name, info);
     }
+    // Tensors may not share bytes (the safetensors format forbids it, as does its reference
+    // reader): overlapping data_offsets mean a corrupt or hand-crafted header.
+    const ranges = [...tensors].filter(([, t]) => t.data_offsets[1] > t.data_offsets[0]).sort(([, a], [, b]) => a.data_offsets[0] - b.data_offsets[0]);
+    for (let k = 1; k < ranges.length; k++) {
+      const [prevName, prev] = ranges[k - 1];
+      const [name, t] = ranges[k];
+      if (t.data_offsets[0] < prev.data_offsets[1]) {
+        throw new LatentError(
+          'format',
+          `data_offsets of tensors ${JSON.stringify(prevName)} [${prev.data_offsets.join(', ')}] and ${JSON.stringify(name)} [${t.data_offsets.join(', ')}] overlap`,
+          path,
+        );
+      }
+    }
     const names = [...tensors.keys()];
     let name: string;
     if (options.array !== undefined) {

@@ -132,6 +132,17 @@ export async function readWord2vecBinary(path: string, options: ReadOptions = {}
     if (count === 0 || dim === 0) throw new LatentError('shape', `header says ${count} words of dimension ${dim}: no vectors`, path);
     checkMaxValues(count, dim, options.maxValues, path);
     pos = nl + 1;
+    // Every entry takes at least a space and 4·dim bytes: check the file can hold `count`
+    // of them before allocating count × dim floats (a 12-byte "400000000 5" header
+    // made this allocate 8 GB).
+    const minBytes = count * (4 * dim + 1);
+    if (src.size - pos < minBytes) {
+      throw new LatentError(
+        'format',
+        `file is truncated: header says ${count} words of dimension ${dim} (at least ${minBytes} bytes), the file holds ${src.size - pos} after the header`,
+        path,
+      );
+    }
     const out = new Float32Array(count * dim);
     const words: string[] = new Array(count);
     const decoder = new TextDecoder('utf-8');
