@@ -49,6 +49,11 @@ export async function diagnose(t: Translator, p: AnchorProducts): Promise<Diagno
   if (sourceRank < dx && !underdetermined) {
     warnings.push(`source anchors have rank ${sourceRank} < ${dx} dimensions: some directions are unconstrained (minimum-norm solution used)`);
   }
+  for (const [side, m] of [['source', p.xs], ['target', p.ys]] as const) {
+    if (frob2(m) === 0) {
+      warnings.push(`the ${side} anchors carry no signal (all equal after pre-processing): the map is degenerate, and relative error and CKA are undefined (NaN)`);
+    }
+  }
   if (t.map.determinant !== undefined && t.map.determinant < 0) {
     warnings.push('the orthogonal map contains a reflection (det = −1); use --method rotation to forbid it');
   }

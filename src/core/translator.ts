@@ -44,9 +44,25 @@ export function prepareAnchors(x: Matrix, y: Matrix, prep: PrepName, la: Linalg)
     throw new LatentError('anchors', `source has ${x.rows} anchor rows but target has ${y.rows}: anchors must be parallel`);
   }
   if (x.rows < 2) throw new LatentError('anchors', `at least 2 anchors are needed, got ${x.rows}`);
+  checkMagnitude(x, 'source');
+  checkMagnitude(y, 'target');
   const sx = fitPrep(prep, x);
   const sy = fitPrep(prep, y);
   return { prep, sourcePrep: sx.state, targetPrep: sy.state, products: new AnchorProducts(sx.transformed, sy.transformed, la) };
+}
+
+/**
+ * Sums of squares of values beyond ~1e150 overflow float64 to Infinity and every
+ * figure turns into NaN; no embedding model produces such values, so refuse them.
+ */
+const MAX_MAGNITUDE = 1e100;
+
+function checkMagnitude(m: Matrix, side: string): void {
+  let max = 0;
+  for (let i = 0; i < m.data.length; i++) max = Math.max(max, Math.abs(m.data[i]));
+  if (max > MAX_MAGNITUDE) {
+    throw new LatentError('value', `${side} anchor values reach ${max.toExponential(1)}: their squares overflow float64; rescale the embeddings (e.g. divide by ${max.toExponential(0)})`);
+  }
 }
 
 export async function fitTranslator(

@@ -139,39 +139,7 @@ const CASES: Record<string, () => Case> = {
  * Combinations that violate the contract today, as `case|method|prep` → what comes out.
  * They run as `todo`: fixing one makes its test pass, and it should then leave this table.
  */
-const KNOWN: Record<string, string> = {
-  ...known(
-    'all-zero target',
-    METHOD_NAMES,
-    PREP_NAMES,
-    'fit and translation finite, but pairMetrics gives relativeError = NaN (‖Y‖_F = 0) and cka = NaN (0/0) with no warning',
-  ),
-  ...known(
-    'all-zero source',
-    ['ortho', 'l-ortho', 'rotation', 'similarity'],
-    ['l2', 'none'],
-    'translation finite (every anchor maps to the zero vector), but pairMetrics gives cka = NaN (0/0) with no warning',
-  ),
-  ...known(
-    'huge magnitudes (1e200)',
-    ['ortho', 'rotation', 'similarity'],
-    PREP_NAMES,
-    'every translated value is NaN (squares of 1e200 overflow to Inf) and no warning says so',
-  ),
-  ...known('huge magnitudes (1e200)', ['l-ortho'], ['standard', 'l2', 'center+l2'], 'every translated value is NaN (squares of 1e200 overflow to Inf) and no warning says so'),
-  ...known(
-    'huge magnitudes (1e200)',
-    ['linear', 'l-ortho', 'affine'],
-    ['center', 'none'],
-    'translation finite, but pairMetrics gives cosine, cosineMedian, relativeError, residualNorm quantiles and cka = NaN and mse, residualNorm mean/min/max = Infinity, with no warning',
-  ),
-};
-
-function known(name: string, methods: readonly MethodName[], preps: readonly PrepName[], reason: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of methods) for (const p of preps) out[`${name}|${m}|${p}`] = reason;
-  return out;
-}
+const KNOWN: Record<string, string> = {};
 
 const NOT_FINITE_WARNING = /NaN|Inf|non-finite|not finite/i;
 
