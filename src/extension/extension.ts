@@ -127,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
       if (target.fsPath.toLowerCase().endsWith('.json')) await vscode.workspace.fs.copy(vscode.Uri.file(translator), target, { overwrite: true });
       else await compute.exportTranslator({ translator, out: target.fsPath, force: true });
       log.info(`exported translator of run ${id} to ${target.fsPath}`);
+      panels.notify(id, true, `Saved ${target.fsPath}`);
       void vscode.window.showInformationMessage(`Translator saved to ${vscode.workspace.asRelativePath(target)}.`);
     }),
 

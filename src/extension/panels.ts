@@ -66,6 +66,11 @@ export class ResultsPanels implements vscode.Disposable {
     }, undefined, subs);
   }
 
+  /** Shows a status line in a run's panel (e.g. after an export started from it). */
+  notify(runId: string, ok: boolean, message: string): void {
+    void this.panels.get(runId)?.webview.postMessage({ type: 'exported', ok, message } satisfies ToPanel);
+  }
+
   /** Closes the panel of a deleted run. */
   close(runId: string): void {
     this.panels.get(runId)?.dispose();
