@@ -15,6 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Linalg } from '../../src/core/backend';
+import { mulberry32 } from '../../src/core/pairs';
 import { LatentError } from '../../src/core/errors';
 import { matrix, type Matrix } from '../../src/core/matrix';
 import { METHOD_NAMES, type MethodName } from '../../src/core/methods';
@@ -27,16 +28,6 @@ after(() => la.dispose());
 
 // ---- deterministic data
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randn(rows: number, cols: number, seed: number): Matrix {
   const r = mulberry32(seed);

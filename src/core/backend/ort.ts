@@ -12,7 +12,7 @@ type Ort = typeof OrtModule;
 let ortModule: Ort | undefined;
 
 /** Loaded lazily: the native binding costs ~70 ms and the CLI's --help should not pay it. */
-function ort(): Ort {
+export function ort(): Ort {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   ortModule ??= require('onnxruntime-node') as Ort;
   return ortModule;

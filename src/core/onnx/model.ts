@@ -14,15 +14,7 @@ import { LatentError } from '../errors';
 import { toLatentError } from '../io/common';
 import { halfToNumber } from '../io/float16';
 
-type Ort = typeof OrtModule;
-let ortModule: Ort | undefined;
-
-/** Loaded lazily: the native binding costs ~70 ms and the CLI's --help should not pay it. */
-function ort(): Ort {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ortModule ??= require('onnxruntime-node') as Ort;
-  return ortModule;
-}
+import { ort } from '../backend/ort';
 
 export interface TensorInfo {
   name: string;
