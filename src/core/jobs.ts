@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { Linalg } from './backend';
 import { writeJson, writeNpy } from './io';
+import { csvField } from './io/writers';
 import { toFloat32 } from './matrix';
 import type { MethodName } from './methods';
 import { checkOutputs, writeOutputs, type OutputFile } from './outputs';
@@ -81,16 +82,12 @@ function fitFiles(job: PreparedJob, run: MethodRun, baseline: Baseline | undefin
   ];
 }
 
-function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 function pairsCsv(job: PreparedJob, run: MethodRun, baselineCosine?: Float64Array): string {
   const pp = run.heldOutPerPair;
   const lines = ['key,label,cosine,residual_norm,rank,csls_rank' + (baselineCosine ? ',baseline_cosine' : '')];
   if (pp) {
     for (let i = 0; i < job.heldKeys.length; i++) {
-      const cells = [csvCell(job.heldKeys[i]), csvCell(job.heldLabels?.[i] ?? ''), String(pp.cosine[i]), String(pp.residualNorm[i]), String(pp.rank[i]), String(pp.cslsRank[i])];
+      const cells = [csvField(job.heldKeys[i]), csvField(job.heldLabels?.[i] ?? ''), String(pp.cosine[i]), String(pp.residualNorm[i]), String(pp.rank[i]), String(pp.cslsRank[i])];
       if (baselineCosine) cells.push(String(baselineCosine[i]));
       lines.push(cells.join(','));
     }

@@ -12,6 +12,7 @@ import { samplePairs } from './pairs';
 import type { Baseline, FileInfo, MethodRun, PreparedJob } from './pipeline';
 import { describeInputs } from './pipeline';
 import { TOOL_VERSION } from './version';
+import type { Diagnostics } from './diagnostics';
 import type { ClassificationStitching, ReconstructionStitching } from './stitching';
 
 export const VIEW_SCHEMA = 'latent-translator/view';
@@ -61,15 +62,8 @@ export interface PanelView {
   /** The same for the untranslated source, when dims match. */
   baseline: Headline | null;
   warnings: string[];
-  diagnostics: {
-    anchors: number;
-    sourceDim: number;
-    targetDim: number;
-    underdetermined: boolean;
-    sourceRank: number;
-    sourceCondition: number;
-    crossCovCondition: number;
-    procrustesDisparity: number;
+  /** The fit's diagnostics the panel shows (JSON-safe: an infinite condition number is −1, a missing det null). */
+  diagnostics: Pick<Diagnostics, 'anchors' | 'sourceDim' | 'targetDim' | 'underdetermined' | 'sourceRank' | 'sourceCondition' | 'crossCovCondition' | 'procrustesDisparity'> & {
     determinant: number | null;
   };
   comparison: ComparisonRow[];

@@ -18,7 +18,7 @@ export function cli(args: string[], cwd = ROOT): CliRun {
 }
 
 /**
- * A deliberately separate, minimal .npy parser (little-endian f4/f8, C order)
+ * A deliberately separate, minimal .npy parser (little-endian f4/f8/i8 and u1, C order)
  * so CLI outputs are checked without the reader under test.
  */
 export function loadNpy(file: string): { shape: number[]; data: Float64Array } {
@@ -34,6 +34,13 @@ export function loadNpy(file: string): { shape: number[]; data: Float64Array } {
   const body = buf.subarray(start + headerLen);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) data[i] = descr === '<f4' ? body.readFloatLE(i * 4) : body.readDoubleLE(i * 8);
+  const read: Record<string, (i: number) => number> = {
+    '<f4': (i) => body.readFloatLE(i * 4),
+    '<f8': (i) => body.readDoubleLE(i * 8),
+    '|u1': (i) => body[i],
+    '<i8': (i) => Number(body.readBigInt64LE(i * 8)),
+  };
+  if (!read[descr]) throw new Error(`test parser: dtype ${descr}`);
+  for (let i = 0; i < n; i++) data[i] = read[descr](i);
   return { shape, data };
 }

@@ -23,6 +23,7 @@ import { fitTranslator, prepareAnchors, translate, translatorFromJson, translato
 import { TOOL_VERSION } from '../../src/core/version';
 import { stitchModels, translatorToOnnx, writeOnnx } from '../../src/core/onnx';
 import { applyLines, runExport } from '../../src/cli/exportCommand';
+import { loadNpy } from '../helpers/cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ort = require('onnxruntime-node') as typeof OrtModule;
@@ -87,26 +88,6 @@ function decode(bytes: Uint8Array): onnx.ModelProto & { graph: onnx.GraphProto }
 }
 
 const meta = (m: onnx.ModelProto) => Object.fromEntries(m.metadataProps.map((e) => [e.key, e.value]));
-
-/** uint8 / int64 .npy of any shape (C order, little-endian), for the sample's images and labels. */
-function loadNpyRaw(file: string): { shape: number[]; data: Float64Array } {
-  const buf = readFileSync(file);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
-  const body = buf.subarray(start + headerLen);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (descr === '|u1') data[i] = body[i];
-    else if (descr === '<i8') data[i] = Number(body.readBigInt64LE(i * 8));
-    else throw new Error(`test parser: dtype ${descr}`);
-  }
-  return { shape, data };
-}
 
 function argmaxRows(data: ArrayLike<number>, cols: number): number[] {
   const out: number[] = [];
@@ -219,10 +200,10 @@ describe('stitchModels: mlp_a encoder → translator → cnn classifier', () => 
   let images: Float32Array;
   let labels: number[];
   before(() => {
-    const raw = loadNpyRaw(path.join(S, 'images_test.npy'));
+    const raw = loadNpy(path.join(S, 'images_test.npy'));
     assert.deepEqual(raw.shape, [1000, 28, 28]);
     images = Float32Array.from(raw.data, (v) => v / 255);
-    const lab = loadNpyRaw(path.join(S, 'labels.npy'));
+    const lab = loadNpy(path.join(S, 'labels.npy'));
     labels = Array.from(lab.data.subarray(2000, 3000));
   });
 
