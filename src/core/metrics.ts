@@ -6,21 +6,18 @@
  * Definitions (method.md §2, MUSE for CSLS, relreps for Jaccard):
  * - cosine_i = h_i·y_i / max(‖h_i‖‖y_i‖, 1e-8)            (torch cosine_similarity)
  * - mse = mean over all n·d entries of (h − y)²; relativeError = ‖H − Y‖_F / ‖Y‖_F
- * - rank_i = 1 + #{j : cos(h_i, y_j) > cos(h_i, y_i)}, with cos(h_i, y_i) read from
- *   the same product block (method.md §1.9.7); topK = mean[rank ≤ K]; mrr = mean 1/rank
+ * - rank_i = 1 + #{j : cos(h_i, y_j) > cos(h_i, y_i)} (ties do not count against the pair,
+ *   method.md §1.9.7); topK = mean[rank ≤ K]; mrr = mean 1/rank (blocked, in retrieval.ts)
  * - CSLS(h_i, y_j) = 2cos(h_i, y_j) − r_Y(h_i) − r_H(y_j), r = mean cos to the 10 nearest
  * - jaccard@10 = mean_i |kNN_Y(h_i) ∩ kNN_Y(y_i)| / |∪|, neighbours among the targets Y
  * - linear CKA = ‖XcᵀYc‖²_F / (‖XcᵀXc‖_F ‖YcᵀYc‖_F)
  */
 import type { Linalg } from './backend';
 import { LatentError } from './errors';
-import { matrix, sliceRows, type Matrix } from './matrix';
+import { matrix, type Matrix } from './matrix';
+import { retrievalScreened } from './retrieval';
 
 const COS_EPS = 1e-8;
-const CSLS_K = 10;
-const JACCARD_K = 10;
-/** Values per similarity block (8 bytes each): 64 MB. */
-const BLOCK_VALUES = 8_000_000;
 
 export interface Summary {
   mean: number;
@@ -100,7 +97,7 @@ export async function pairMetrics(h: Matrix, y: Matrix, la: Linalg, options: Met
   }
   const retrieval = options.skipRetrieval
     ? undefined
-    : await retrievalMetrics(h, y, la, options);
+    : await retrievalScreened(h, y, la, options);
   const nanScores: RetrievalScores = { top1: NaN, top5: NaN, top10: NaN, mrr: NaN, meanRank: NaN };
   const rank = retrieval?.rank ?? new Int32Array(n);
   const cslsRank = retrieval?.cslsRank ?? new Int32Array(n);
@@ -138,86 +135,6 @@ export function rankScores(rank: Int32Array): RetrievalScores {
   return { top1: t1 / n, top5: t5 / n, top10: t10 / n, mrr: rr / n, meanRank: sum / n };
 }
 
-interface Retrieval {
-  rank: Int32Array;
-  cslsRank: Int32Array;
-  jaccard: number;
-}
-
-async function retrievalMetrics(h: Matrix, y: Matrix, la: Linalg, options: MetricsOptions): Promise<Retrieval> {
-  const n = h.rows;
-  const hn = unitRows(h);
-  const yn = unitRows(y);
-  const block = Math.max(1, Math.floor(BLOCK_VALUES / n));
-  const k = Math.min(CSLS_K, n);
-  const kj = Math.min(JACCARD_K, n);
-  const rank = new Int32Array(n);
-  // r_Y(h_i) is constant along row i and cancels in the CSLS rank, so only r_H(y_j) is kept.
-  const colTop = new TopK(n, k); // r_H(y_j): y_j's nearest translated rows
-  const hNeighbours = new TopK(n, kj, true);
-  const passes = 3;
-  let done = 0;
-  const progress = () => options.onProgress?.(++done / (passes * Math.ceil(n / block)));
-
-  // Pass 1: plain ranks, both CSLS neighbourhoods, h's target neighbours.
-  for (let start = 0; start < n; start += block) {
-    checkAbort(options.signal);
-    const s = await la.matmulNT(sliceRows(hn, start, start + block), yn);
-    for (let r = 0; r < s.rows; r++) {
-      const i = start + r;
-      const o = r * n;
-      const self = s.data[o + i];
-      let beats = 0;
-      for (let j = 0; j < n; j++) {
-        const v = s.data[o + j];
-        if (v > self) beats++;
-        colTop.offer(j, v, i);
-        hNeighbours.offer(i, v, j);
-      }
-      rank[i] = 1 + beats;
-    }
-    progress();
-  }
-  const rH = colTop.means();
-
-  // Pass 2: CSLS ranks.
-  const cslsRank = new Int32Array(n);
-  for (let start = 0; start < n; start += block) {
-    checkAbort(options.signal);
-    const s = await la.matmulNT(sliceRows(hn, start, start + block), yn);
-    for (let r = 0; r < s.rows; r++) {
-      const i = start + r;
-      const o = r * n;
-      const self = 2 * s.data[o + i] - rH[i];
-      let beats = 0;
-      for (let j = 0; j < n; j++) if (2 * s.data[o + j] - rH[j] > self) beats++;
-      cslsRank[i] = 1 + beats;
-    }
-    progress();
-  }
-
-  // Pass 3: the targets' own neighbourhoods, for Jaccard.
-  const yNeighbours = new TopK(n, kj, true);
-  for (let start = 0; start < n; start += block) {
-    checkAbort(options.signal);
-    const s = await la.matmulNT(sliceRows(yn, start, start + block), yn);
-    for (let r = 0; r < s.rows; r++) {
-      const i = start + r;
-      for (let j = 0; j < n; j++) yNeighbours.offer(i, s.data[r * n + j], j);
-    }
-    progress();
-  }
-  let jac = 0;
-  for (let i = 0; i < n; i++) {
-    const a = new Set(hNeighbours.indicesOf(i));
-    const b = yNeighbours.indicesOf(i);
-    let inter = 0;
-    for (const j of b) if (a.has(j)) inter++;
-    jac += inter / (a.size + b.length - inter);
-  }
-  return { rank, cslsRank, jaccard: jac / n };
-}
-
 /** Linear CKA (Kornblith et al. 2019) with column centring, via d×d cross-products. */
 export async function linearCka(x: Matrix, y: Matrix, la: Linalg): Promise<number> {
   const xc = centreColumns(x);
@@ -226,65 +143,6 @@ export async function linearCka(x: Matrix, y: Matrix, la: Linalg): Promise<numbe
   const xx = Math.sqrt(frob2((await la.crossprod(xc, xc)).data));
   const yy = Math.sqrt(frob2((await la.crossprod(yc, yc)).data));
   return xx > 0 && yy > 0 ? xy / (xx * yy) : NaN;
-}
-
-/** Keeps, per row, the k largest values seen (and their column indices). */
-class TopK {
-  private readonly vals: Float64Array;
-  private readonly idx: Int32Array;
-  private readonly filled: Int32Array;
-  constructor(
-    rows: number,
-    private readonly k: number,
-    private readonly keepIndices = false,
-  ) {
-    this.vals = new Float64Array(rows * k).fill(-Infinity);
-    this.idx = new Int32Array(keepIndices ? rows * k : 0);
-    this.filled = new Int32Array(rows);
-  }
-
-  offer(row: number, v: number, j: number): void {
-    const k = this.k;
-    const o = row * k;
-    // vals[o .. o+k) is sorted descending; the last slot is the current k-th best
-    if (v <= this.vals[o + k - 1]) return;
-    let p = k - 1;
-    while (p > 0 && this.vals[o + p - 1] < v) {
-      this.vals[o + p] = this.vals[o + p - 1];
-      if (this.keepIndices) this.idx[o + p] = this.idx[o + p - 1];
-      p--;
-    }
-    this.vals[o + p] = v;
-    if (this.keepIndices) this.idx[o + p] = j;
-    if (this.filled[row] < k) this.filled[row]++;
-  }
-
-  means(): Float64Array {
-    const rows = this.filled.length;
-    const out = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let t = 0; t < this.filled[r]; t++) s += this.vals[r * this.k + t];
-      out[r] = this.filled[r] > 0 ? s / this.filled[r] : 0;
-    }
-    return out;
-  }
-
-  indicesOf(row: number): number[] {
-    return Array.from(this.idx.subarray(row * this.k, row * this.k + this.filled[row]));
-  }
-}
-
-function unitRows(m: Matrix): Matrix {
-  const d = m.cols;
-  const out = new Float64Array(m.rows * d);
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += m.data[i * d + j] ** 2;
-    const inv = 1 / Math.max(Math.sqrt(s), COS_EPS);
-    for (let j = 0; j < d; j++) out[i * d + j] = m.data[i * d + j] * inv;
-  }
-  return matrix(m.rows, d, out);
 }
 
 function centreColumns(m: Matrix): Matrix {
@@ -301,10 +159,6 @@ function frob2(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * a[i];
   return s;
-}
-
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new LatentError('cancelled', 'cancelled');
 }
 
 export function mean(a: ArrayLike<number>): number {

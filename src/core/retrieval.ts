@@ -1,0 +1,291 @@
+/**
+ * Retrieval ranks, CSLS ranks and Jaccard@10 over n translated rows H and n
+ * targets Y, in row blocks (never an n×n matrix in memory).
+ *
+ * `retrievalScreened` is the production path: each similarity block is a
+ * float32 GEMM (about twice the float64 throughput), and every decision the
+ * float32 value cannot settle, an entry within the rounding bound of the value
+ * it is compared with, is recomputed in float64. The results are the float64
+ * results, not approximations of them; `retrievalExact` (plain float64 blocks)
+ * is kept as the oracle the tests compare it with.
+ *
+ * Rounding bound: rows are unit vectors rounded to float32 (error ≤ u·|x| per
+ * entry, u = 2⁻²⁴), and a float32 dot product of length d has error
+ * ≤ γ_d·Σ|a_k b_k| ≤ γ_d for unit rows, whatever the summation order (Higham,
+ * Accuracy and Stability, §3.1). So |s̃ − s| ≤ d·u/(1 − d·u)·(1+u)² + 2u + u².
+ */
+import type { Linalg } from './backend';
+import { LatentError } from './errors';
+import { matrix, sliceRows, type Matrix } from './matrix';
+
+const COS_EPS = 1e-8;
+export const CSLS_K = 10;
+export const JACCARD_K = 10;
+/** Values per similarity block: 8 M (64 MB in float64, 32 MB in float32). */
+const BLOCK_VALUES = 8_000_000;
+/** Extra float32 candidates kept per top-k list, so that the exact top k is almost always among them. */
+const SPARE = 10;
+const U32 = 2 ** -24;
+
+export interface Retrieval {
+  rank: Int32Array;
+  cslsRank: Int32Array;
+  jaccard: number;
+  /** Screened path only: how many float32 decisions were settled in float64, and top-k lists recomputed whole. */
+  rechecked?: number;
+  listsRecomputed?: number;
+}
+
+export interface RetrievalOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+/** |float32 score − float64 score| for unit rows of length d, with a margin for the float64 side. */
+export function float32DotBound(d: number): number {
+  const g = (d * U32) / (1 - d * U32);
+  return (g * (1 + U32) ** 2 + 2 * U32 + U32 * U32) * 1.01 + 1e-12;
+}
+
+/** Float64 unit rows and their float32 copies. */
+function unitRows(m: Matrix): { f64: Float64Array; f32: Float32Array } {
+  const d = m.cols;
+  const f64 = new Float64Array(m.rows * d);
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += m.data[i * d + j] ** 2;
+    const inv = 1 / Math.max(Math.sqrt(s), COS_EPS);
+    for (let j = 0; j < d; j++) f64[i * d + j] = m.data[i * d + j] * inv;
+  }
+  return { f64, f32: Float32Array.from(f64) };
+}
+
+function dot(a: Float64Array, ai: number, b: Float64Array, bj: number, d: number): number {
+  const oa = ai * d;
+  const ob = bj * d;
+  let s = 0;
+  for (let t = 0; t < d; t++) s += a[oa + t] * b[ob + t];
+  return s;
+}
+
+export async function retrievalScreened(h: Matrix, y: Matrix, la: Linalg, options: RetrievalOptions = {}): Promise<Retrieval> {
+  const n = h.rows;
+  const d = h.cols;
+  const H = unitRows(h);
+  const Y = unitRows(y);
+  const eps = float32DotBound(d);
+  const block = Math.max(1, Math.floor(BLOCK_VALUES / n));
+  const k = Math.min(CSLS_K, n);
+  const kj = Math.min(JACCARD_K, n);
+  const blocks = Math.ceil(n / block);
+  let done = 0;
+  const progress = () => options.onProgress?.(++done / (3 * blocks));
+  let rechecked = 0;
+  const exact = (i: number, j: number) => {
+    rechecked++;
+    return dot(H.f64, i, Y.f64, j, d);
+  };
+  const h32 = matrix(n, d, H.f32);
+  const y32 = matrix(n, d, Y.f32);
+
+  // Pass 1: plain ranks; float32 candidates for r_H(y_j) (per column) and for h_i's target neighbours (per row).
+  const rank = new Int32Array(n);
+  const selfExact = new Float64Array(n);
+  const colCand = new Candidates(n, k + SPARE);
+  const rowCand = new Candidates(n, kj + SPARE);
+  const colMin = colCand.minView();
+  for (let start = 0; start < n; start += block) {
+    checkAbort(options.signal);
+    const s = (await la.matmulNT32(sliceRows(h32, start, start + block), y32)).data;
+    for (let r = 0; r * n < s.length; r++) {
+      const i = start + r;
+      const o = r * n;
+      const self = exact(i, i);
+      selfExact[i] = self;
+      const hi = s[o + i] + 2 * eps;
+      const lo = s[o + i] - 2 * eps;
+      let beats = 0;
+      let rowMin = rowCand.min(i);
+      for (let j = 0; j < n; j++) {
+        const v = s[o + j];
+        if (v > lo) {
+          if (v > hi) beats++;
+          else if (j !== i && exact(i, j) > self) beats++;
+        }
+        if (v > colMin[j]) colCand.offer(j, v, i);
+        if (v > rowMin) rowMin = rowCand.offer(i, v, j);
+      }
+      rank[i] = 1 + beats;
+    }
+    progress();
+  }
+  // r_H(y_j): mean of the k largest exact cos(h_i, y_j) over i.
+  const rH = colCand.exactTopMeans(k, eps, (j, i) => exact(i, j), (j) => Array.from({ length: n }, (_, i) => exact(i, j)));
+  const hNeighbours = rowCand.exactTopIndices(kj, eps, (i, j) => exact(i, j), (i) => Array.from({ length: n }, (_, j) => exact(i, j)));
+
+  // Pass 2: CSLS ranks. r_Y(h_i) is constant along row i and cancels, so only r_H(y_j) enters.
+  const cslsRank = new Int32Array(n);
+  for (let start = 0; start < n; start += block) {
+    checkAbort(options.signal);
+    const s = (await la.matmulNT32(sliceRows(h32, start, start + block), y32)).data;
+    for (let r = 0; r * n < s.length; r++) {
+      const i = start + r;
+      const o = r * n;
+      const self = 2 * selfExact[i] - rH[i];
+      const hi = self + 4 * eps;
+      const lo = self - 4 * eps;
+      let beats = 0;
+      for (let j = 0; j < n; j++) {
+        const c = 2 * s[o + j] - rH[j];
+        if (c > lo) {
+          if (c > hi) beats++;
+          else if (j !== i && 2 * exact(i, j) - rH[j] > self) beats++;
+        }
+      }
+      cslsRank[i] = 1 + beats;
+    }
+    progress();
+  }
+
+  // Pass 3: the targets' own neighbourhoods, for Jaccard.
+  const yCand = new Candidates(n, kj + SPARE);
+  const exactYY = (i: number, j: number) => dot(Y.f64, i, Y.f64, j, d);
+  for (let start = 0; start < n; start += block) {
+    checkAbort(options.signal);
+    const s = (await la.matmulNT32(sliceRows(y32, start, start + block), y32)).data;
+    for (let r = 0; r * n < s.length; r++) {
+      const i = start + r;
+      const o = r * n;
+      let rowMin = yCand.min(i);
+      for (let j = 0; j < n; j++) {
+        const v = s[o + j];
+        if (v > rowMin) rowMin = yCand.offer(i, v, j);
+      }
+    }
+    progress();
+  }
+  const yNeighbours = yCand.exactTopIndices(kj, eps, exactYY, (i) => Array.from({ length: n }, (_, j) => exactYY(i, j)));
+  const listsRecomputed = colCand.recomputed + rowCand.recomputed + yCand.recomputed;
+  return { rank, cslsRank, jaccard: jaccardMean(hNeighbours, yNeighbours, n), rechecked, listsRecomputed };
+}
+
+/**
+ * Per list (a row or a column), the `size` largest float32 scores offered, in
+ * offer order on ties; then the exact top k chosen among them. The exact top k
+ * is provably among the candidates when the k-th exact value exceeds the
+ * smallest kept float32 score by more than the bound (every score not kept is
+ * at most that smallest one); otherwise the whole list is recomputed exactly.
+ */
+class Candidates {
+  private readonly vals: Float32Array;
+  private readonly idx: Int32Array;
+  private readonly filled: Int32Array;
+  /** vals of each list's last slot, contiguous, for a cheap reject test in the hot loop. */
+  private readonly mins: Float32Array;
+  /** Lists whose exact top k could not be proven from the candidates. */
+  recomputed = 0;
+
+  constructor(
+    private readonly lists: number,
+    private readonly size: number,
+  ) {
+    this.vals = new Float32Array(lists * size).fill(-Infinity);
+    this.idx = new Int32Array(lists * size);
+    this.filled = new Int32Array(lists);
+    this.mins = new Float32Array(lists).fill(-Infinity);
+  }
+
+  minView(): Float32Array {
+    return this.mins;
+  }
+
+  min(list: number): number {
+    return this.mins[list];
+  }
+
+  /** Inserts v (caller checked v > min) and returns the list's new minimum. */
+  offer(list: number, v: number, index: number): number {
+    const size = this.size;
+    const o = list * size;
+    let p = size - 1;
+    while (p > 0 && this.vals[o + p - 1] < v) {
+      this.vals[o + p] = this.vals[o + p - 1];
+      this.idx[o + p] = this.idx[o + p - 1];
+      p--;
+    }
+    this.vals[o + p] = v;
+    this.idx[o + p] = index;
+    if (this.filled[list] < size) this.filled[list]++;
+    return (this.mins[list] = this.vals[o + size - 1]);
+  }
+
+  /** The exact top k of every list as (index, exact value) pairs, best first, earlier index first on ties. */
+  private exactTop(k: number, eps: number, exactValue: (list: number, index: number) => number, exactList: (list: number) => number[]): { index: number; value: number }[][] {
+    const out: { index: number; value: number }[][] = [];
+    for (let l = 0; l < this.lists; l++) {
+      const m = this.filled[l];
+      const kept = Array.from({ length: m }, (_, t) => ({ index: this.idx[l * this.size + t], value: exactValue(l, this.idx[l * this.size + t]) }));
+      kept.sort((a, b) => b.value - a.value || a.index - b.index);
+      const unseenMax = m < this.size ? -Infinity : this.vals[l * this.size + m - 1] + eps;
+      if (kept.length >= k && kept[k - 1].value > unseenMax) {
+        out.push(kept.slice(0, k));
+      } else {
+        this.recomputed++;
+        const all = exactList(l).map((value, index) => ({ index, value }));
+        all.sort((a, b) => b.value - a.value || a.index - b.index);
+        out.push(all.slice(0, k));
+      }
+    }
+    return out;
+  }
+
+  exactTopMeans(k: number, eps: number, exactValue: (list: number, index: number) => number, exactList: (list: number) => number[]): Float64Array {
+    const tops = this.exactTop(k, eps, exactValue, exactList);
+    return Float64Array.from(tops, (t) => (t.length ? t.reduce((s, e) => s + e.value, 0) / t.length : 0));
+  }
+
+  exactTopIndices(k: number, eps: number, exactValue: (list: number, index: number) => number, exactList: (list: number) => number[]): number[][] {
+    return this.exactTop(k, eps, exactValue, exactList).map((t) => t.map((e) => e.index));
+  }
+}
+
+function jaccardMean(a: number[][], b: number[][], n: number): number {
+  let jac = 0;
+  for (let i = 0; i < n; i++) {
+    const set = new Set(a[i]);
+    let inter = 0;
+    for (const j of b[i]) if (set.has(j)) inter++;
+    jac += inter / (set.size + b[i].length - inter);
+  }
+  return jac / n;
+}
+
+/**
+ * The brute-force float64 computation, one dot product per pair with the same
+ * dot as the screened path's rechecks (so exact ties break the same way). The
+ * oracle the screened path is tested against; O(n²·d) in plain JS.
+ */
+export function retrievalExact(h: Matrix, y: Matrix): Retrieval {
+  const n = h.rows;
+  const d = h.cols;
+  const H = unitRows(h).f64;
+  const Y = unitRows(y).f64;
+  const k = Math.min(CSLS_K, n);
+  const kj = Math.min(JACCARD_K, n);
+  const top = (values: number[], count: number) =>
+    values
+      .map((value, index) => ({ index, value }))
+      .sort((a, b) => b.value - a.value || a.index - b.index)
+      .slice(0, count);
+  const s = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => dot(H, i, Y, j, d)));
+  const rank = Int32Array.from(s, (row, i) => 1 + row.filter((v) => v > row[i]).length);
+  const rH = Array.from({ length: n }, (_, j) => top(s.map((row) => row[j]), k).reduce((t, e) => t + e.value, 0) / k);
+  const cslsRank = Int32Array.from(s, (row, i) => 1 + row.filter((v, j) => 2 * v - rH[j] > 2 * row[i] - rH[i]).length);
+  const hNeighbours = s.map((row) => top(row, kj).map((e) => e.index));
+  const yNeighbours = Array.from({ length: n }, (_, i) => top(Array.from({ length: n }, (_, j) => dot(Y, i, Y, j, d)), kj).map((e) => e.index));
+  return { rank, cslsRank, jaccard: jaccardMean(hNeighbours, yNeighbours, n) };
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+}
