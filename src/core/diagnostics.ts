@@ -35,11 +35,11 @@ export async function diagnose(t: Translator, p: AnchorProducts): Promise<Diagno
   const dx = p.xs.cols;
   const dy = p.ys.cols;
   const warnings: string[] = [];
-  const cross = await p.crossCovarianceSvd();
-  const ls = await p.leastSquares();
-  const cs = Array.from(cross.S);
-  const crossRank = rankOf(cross.S, Math.max(dx, dy));
-  const sourceRank = rankOf(ls.singularValues, Math.max(n, dx));
+  const crossS = (await p.crossCovariancePolar()).singularValues;
+  const sourceS = await p.sourceSingularValues();
+  const cs = Array.from(crossS);
+  const crossRank = rankOf(crossS, Math.max(dx, dy));
+  const sourceRank = rankOf(sourceS, Math.max(n, dx));
   const underdetermined = n < Math.min(dx, dy);
   if (underdetermined) {
     warnings.push(
@@ -57,7 +57,7 @@ export async function diagnose(t: Translator, p: AnchorProducts): Promise<Diagno
   if (t.map.determinant !== undefined && t.map.determinant < 0) {
     warnings.push('the orthogonal map contains a reflection (det = −1); use --method rotation to forbid it');
   }
-  const sourceCondition = condition(ls.singularValues, sourceRank);
+  const sourceCondition = condition(sourceS, sourceRank);
   if ((t.method === 'linear' || t.method === 'affine') && sourceCondition > 1e8) {
     warnings.push(`source anchors are ill-conditioned (condition number ${sourceCondition.toExponential(2)}): least squares may amplify noise; consider ortho or affine with --ridge`);
   }
@@ -70,7 +70,7 @@ export async function diagnose(t: Translator, p: AnchorProducts): Promise<Diagno
     sourceCondition,
     crossCovSingularValues: cs,
     crossCovRank: crossRank,
-    crossCovCondition: condition(cross.S, crossRank),
+    crossCovCondition: condition(crossS, crossRank),
     procrustesDisparity: disparity(p, cs),
     determinant: t.map.determinant,
     reflectionFixed: t.map.reflectionFixed,

@@ -4,9 +4,9 @@
  * method.md §1.6; `ortho` uses the economy-SVD form of zero-padded
  * Procrustes, which gives the same outputs (§1.5).
  */
-import type { Linalg, LeastSquares } from './backend';
-import { det, polarFromSvd, svd, type Svd } from './backend/dense';
-import { matrix, padColumns, type Matrix } from './matrix';
+import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, type Linalg, type LeastSquares } from './backend';
+import { det, polarFromSvd, svd, symEigenvalues, type Svd } from './backend/dense';
+import { matrix, padColumns, transpose, type Matrix } from './matrix';
 
 export const METHOD_NAMES = ['ortho', 'linear', 'l-ortho', 'affine', 'rotation', 'similarity'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -45,6 +45,9 @@ export interface FittedMap {
 export class AnchorProducts {
   private cross?: Promise<Matrix>;
   private crossSvd?: Promise<Svd>;
+  private crossPolar?: Promise<PolarWithSpectrum>;
+  private gramMatrix?: Promise<Matrix>;
+  private sourceSpectrum?: Promise<Float64Array>;
   private ls?: Promise<LeastSquares>;
 
   constructor(
@@ -62,9 +65,62 @@ export class AnchorProducts {
     return (this.crossSvd ??= this.crossCovariance().then(svd));
   }
 
-  leastSquares(): Promise<LeastSquares> {
-    return (this.ls ??= this.la.lstsq(this.xs, this.ys));
+  /** The polar factor of M (the ortho map) and M's singular values, without an SVD at large square d. */
+  crossCovariancePolar(): Promise<PolarWithSpectrum> {
+    return (this.crossPolar ??= this.crossCovariance().then((m) => polarWithSpectrum(m, this.la, () => this.crossCovarianceSvd())));
   }
+
+  /** Xsᵀ·Xs, shared by least squares and the source spectrum on large problems. */
+  gram(): Promise<Matrix> {
+    return (this.gramMatrix ??= this.la.crossprod(this.xs, this.xs));
+  }
+
+  /** True when d×d work should leave ml-matrix (see LARGE_DIM). */
+  private large(): boolean {
+    return this.xs.cols >= LARGE_DIM && this.xs.rows * this.xs.cols > DIRECT_LSTSQ_MAX_VALUES;
+  }
+
+  leastSquares(): Promise<LeastSquares> {
+    return (this.ls ??= this.la.lstsq(this.xs, this.ys, this.large() ? { gram: this.gram() } : {}));
+  }
+
+  /** Singular values of the pre-processed source anchors, descending (for rank and condition diagnostics). */
+  sourceSingularValues(): Promise<Float64Array> {
+    if (!this.large()) return this.leastSquares().then((ls) => ls.singularValues);
+    // the eigenvalues of the Gram matrix alone: 5–10× cheaper than a least-squares solve a fit may not need
+    return (this.sourceSpectrum ??= (this.ls ?? this.gram().then((g) => ({ singularValues: Float64Array.from(symEigenvalues(g), (l) => Math.sqrt(Math.max(l, 0))) }))).then(
+      (r) => r.singularValues,
+    ));
+  }
+}
+
+export interface PolarWithSpectrum {
+  /** The nearest (semi-)orthogonal map U·Vᵀ. */
+  W: Matrix;
+  /** Singular values of the factored matrix, descending. */
+  singularValues: Float64Array;
+}
+
+/**
+ * U·Vᵀ and the singular values of m: at large square d by ORT Newton
+ * iterations and the eigenvalues of the symmetric factor H = Rᵀ·m (which are
+ * m's singular values); otherwise, or when m is too close to singular for
+ * Newton, from the SVD.
+ */
+export async function polarWithSpectrum(m: Matrix, la: Linalg, svdOf: () => Promise<Svd> = async () => svd(m)): Promise<PolarWithSpectrum> {
+  if (m.rows === m.cols && m.rows >= LARGE_DIM) {
+    const polar = await la.polar(m);
+    if (polar) {
+      const h = await la.crossprod(polar.R, m);
+      const d = m.rows;
+      const ht = transpose(h);
+      const sym = matrix(d, d, Float64Array.from(h.data, (v, i) => 0.5 * (v + ht.data[i])));
+      const singularValues = Float64Array.from(symEigenvalues(sym), (v) => Math.max(v, 0));
+      return { W: polar.R, singularValues };
+    }
+  }
+  const s = await svdOf();
+  return { W: polarFromSvd(s), singularValues: s.S };
 }
 
 export interface MethodOptions {
@@ -77,14 +133,13 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
   const dy = p.ys.cols;
   switch (method) {
     case 'ortho': {
-      const W = polarFromSvd(await p.crossCovarianceSvd());
+      const { W } = await p.crossCovariancePolar();
       return { W, determinant: dx === dy ? det(W) : undefined };
     }
     case 'similarity': {
-      const s = await p.crossCovarianceSvd();
-      const W = polarFromSvd(s);
+      const { W, singularValues } = await p.crossCovariancePolar();
       let sumSigma = 0;
-      for (const v of s.S) sumSigma += v;
+      for (const v of singularValues) sumSigma += v;
       const normX2 = sumSquares(p.xs);
       return { W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? det(W) : undefined };
     }
@@ -96,7 +151,7 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
     }
     case 'l-ortho': {
       const ls = await p.leastSquares();
-      const W = polarFromSvd(svd(ls.W));
+      const { W } = await polarWithSpectrum(ls.W, la);
       return { W, lstsqRank: ls.rank, determinant: dx === dy ? det(W) : undefined };
     }
     case 'affine':

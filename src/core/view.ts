@@ -4,8 +4,8 @@
  * view.json; the extension's compute process sends the same object to the
  * results panel, which therefore never sees raw embedding files.
  */
-import type { Linalg } from './backend';
-import { symEig } from './backend/dense';
+import { LARGE_DIM, type Linalg } from './backend';
+import { symEig, topEigenpairs } from './backend/dense';
 import { matrix, takeRows, type Matrix } from './matrix';
 import { histogram, type PairMetrics, type PerPair } from './metrics';
 import { samplePairs } from './pairs';
@@ -257,14 +257,18 @@ async function pcaChart(job: PreparedJob, translated: Matrix, la: Linalg, maxPoi
   };
   const yc = centred(y);
   const cov = await la.crossprod(yc, yc);
-  const eig = symEig(cov);
+  // a full eigendecomposition costs seconds at d ≥ 256; two axes need only subspace iteration
+  const eig = d >= LARGE_DIM ? topEigenpairs(cov, 2) : symEig(cov);
+  const cols = eig.vectors.cols;
   const axes = new Float64Array(d * 2);
   for (let j = 0; j < d; j++) {
-    axes[j * 2] = eig.vectors.data[j * d];
-    axes[j * 2 + 1] = eig.vectors.data[j * d + 1];
+    axes[j * 2] = eig.vectors.data[j * cols];
+    axes[j * 2 + 1] = eig.vectors.data[j * cols + Math.min(1, cols - 1)];
   }
   const basis = matrix(d, 2, axes);
-  const total = eig.values.reduce((a, b) => a + Math.max(b, 0), 0) || 1;
+  let trace = 0;
+  for (let j = 0; j < d; j++) trace += Math.max(cov.data[j * d + j], 0);
+  const total = d >= LARGE_DIM ? trace || 1 : eig.values.reduce((a, b) => a + Math.max(b, 0), 0) || 1;
   const rows = n <= maxPoints ? Array.from({ length: n }, (_, i) => i) : Array.from(samplePairs(n, maxPoints, seed)).sort((a, b) => a - b);
   const py = await la.matmul(takeRows(yc, rows), basis);
   const ph = await la.matmul(centred(takeRows(translated, rows)), basis);

@@ -37,11 +37,12 @@ export function modelBytes(
   outputs: onnx.IValueInfoProto[],
   initializers: onnx.ITensorProto[] = [],
   name = 'latent-translator',
+  extraOpsets: { domain: string; version: number }[] = [],
 ): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'latent-translator',
-    opsetImport: [{ domain: '', version: 17 }],
+    opsetImport: [{ domain: '', version: 17 }, ...extraOpsets],
     graph: { name, node: nodes, input: inputs, output: outputs, initializer: initializers },
   });
   return onnx.ModelProto.encode(model).finish();

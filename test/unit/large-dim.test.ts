@@ -1,0 +1,92 @@
+/**
+ * The d ≥ LARGE_DIM paths that replace ml-matrix's SVD and EVD (ORT Newton
+ * polar factor, eigenvalues-only reduction, ORT least squares with refinement,
+ * subspace iteration for the PCA axes, row-major LU determinant) against the
+ * ml-matrix decompositions they replace, which stay as the oracle.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { determinant } from 'ml-matrix';
+import { LARGE_DIM, Linalg } from '../../src/core/backend';
+import { det, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
+import { matrix, transpose, type Matrix } from '../../src/core/matrix';
+import { polarWithSpectrum } from '../../src/core/methods';
+import { mulberry32 } from '../../src/core/pairs';
+
+const la = new Linalg({ threads: 1 });
+after(() => la.dispose());
+const D = LARGE_DIM + 44;
+
+function gaussianMatrix(rows: number, cols: number, seed: number, colScale = (j: number) => (j + 1) ** -0.75): Matrix {
+  const u = mulberry32(seed);
+  const g = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  return matrix(rows, cols, Float64Array.from({ length: rows * cols }, (_, t) => g() * colScale(t % cols)));
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
+  const x = gaussianMatrix(3 * D, D, 1);
+  const m = multiply(transpose(x), gaussianMatrix(3 * D, D, 2)); // a cross-covariance with a wide spectrum
+
+  test('polar factor by ORT Newton iterations equals the SVD polar factor, and so do the singular values', async () => {
+    const s = svd(m);
+    const fast = await polarWithSpectrum(m, la);
+    assert.ok(maxAbsDiff(fast.W.data, polarFromSvd(s).data) < 1e-10, `W differs by ${maxAbsDiff(fast.W.data, polarFromSvd(s).data)}`);
+    for (let i = 0; i < D; i++) assert.ok(Math.abs(fast.singularValues[i] - s.S[i]) <= 1e-10 * s.S[0], `σ${i}`);
+  });
+
+  test('a singular cross-covariance falls back to the SVD', async () => {
+    const low = multiply(gaussianMatrix(D, 40, 3), gaussianMatrix(40, D, 4)); // rank 40
+    assert.equal(await la.polar(low), undefined);
+    const fast = await polarWithSpectrum(low, la);
+    assert.ok(maxAbsDiff(fast.W.data, polarFromSvd(svd(low)).data) < 1e-12);
+  });
+
+  test('full-rank least squares through the ORT inverse equals the SVD solution', async () => {
+    const y = gaussianMatrix(3 * D, D - 10, 5);
+    const fast = await la.lstsq(x, y);
+    const ref = await la.lstsq(x, y, { solver: 'svd' });
+    const scale = Math.max(...Array.from(ref.W.data, Math.abs));
+    assert.equal(fast.rank, D);
+    assert.ok(maxAbsDiff(fast.W.data, ref.W.data) < 1e-10 * scale, `W differs by ${maxAbsDiff(fast.W.data, ref.W.data) / scale} relative`);
+    for (let i = 0; i < D; i++) assert.ok(Math.abs(fast.singularValues[i] - ref.singularValues[i]) <= 1e-8 * ref.singularValues[0], `σ${i}`);
+  });
+
+  test('eigenvalues-only reduction equals the full eigendecomposition', () => {
+    const g = multiply(transpose(x), x);
+    const full = symEig(g).values;
+    const fast = symEigenvalues(g);
+    assert.ok(maxAbsDiff(full, fast) < 1e-11 * full[0]);
+    for (const n of [1, 2, 3]) {
+      const small = multiply(transpose(gaussianMatrix(5, n, 7 + n)), gaussianMatrix(5, n, 7 + n));
+      assert.ok(maxAbsDiff(symEig(small).values, symEigenvalues(small)) < 1e-12 * Math.max(1, symEig(small).values[0]), `n = ${n}`);
+    }
+  });
+
+  test('subspace iteration finds the two leading eigenpairs', () => {
+    const g = multiply(transpose(x), x);
+    const full = symEig(g);
+    const top = topEigenpairs(g, 2);
+    for (let c = 0; c < 2; c++) {
+      assert.ok(Math.abs(top.values[c] - full.values[c]) < 1e-10 * full.values[0], `λ${c}`);
+      let dotp = 0;
+      for (let i = 0; i < D; i++) dotp += top.vectors.data[i * 2 + c] * full.vectors.data[i * D + c];
+      // the values converge quadratically, the vectors linearly: plenty for the axes of a chart
+      assert.ok(Math.abs(Math.abs(dotp) - 1) < 1e-6, `axis ${c}: |cos| = ${Math.abs(dotp)}`);
+    }
+  });
+
+  test('row-major LU determinant equals ml-matrix', () => {
+    const small = gaussianMatrix(40, 40, 6, () => 1);
+    const ref = determinant(toMl(small));
+    assert.ok(Math.abs(det(small) - ref) <= 1e-9 * Math.abs(ref));
+    const q = polarFromSvd(svd(m));
+    assert.ok(Math.abs(Math.abs(det(q)) - 1) < 1e-10);
+    assert.equal(Math.sign(det(q)), Math.sign(determinant(toMl(q))));
+  });
+});
