@@ -12,6 +12,7 @@ import type { PrepName } from '../core/prep';
 import type { ProgressListener } from '../core/progress';
 import type { CompareJson, ResultJson } from '../core/results';
 import { readTranslator } from '../core/onnx/exportFiles';
+import { TranslatorSession } from '../core/onnx/translatorSession';
 import { translate, type Translator } from '../core/translator';
 import { num, renderTable } from './table';
 
@@ -52,6 +53,8 @@ export interface TranslateCommand {
   out: string;
   chunkRows?: number;
   threads?: number;
+  /** Streamed .npy only: translate in float64 instead of the fused float32 graph. */
+  float64?: boolean;
   force: boolean;
   signal?: AbortSignal;
   onEvent?: ProgressListener;
@@ -85,24 +88,35 @@ export async function runTranslate(o: TranslateCommand): Promise<number> {
 
 async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg): Promise<void> {
   const src = await openNpy(o.input);
+  const fused = o.float64 ? undefined : await TranslatorSession.create(t, o.threads);
   try {
     if (src.cols !== t.sourceDim) throw new LatentError('shape', `has ${src.cols} dimensions but the translator expects ${t.sourceDim}`, o.input);
     const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (8 * Math.max(src.cols, t.targetDim))));
     const writer = await NpyStreamWriter.create(o.out, { rows: src.rows, cols: t.targetDim, force: o.force });
+    const read = (start: number) => (start < src.rows ? src.readRows(start, Math.min(chunk, src.rows - start)) : undefined);
+    // the next chunk is read while this one is translated and the previous one written
+    let next = read(0);
     try {
+      let writing: Promise<void> = Promise.resolve();
       for (let start = 0; start < src.rows; start += chunk) {
         if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
-        const x = await src.readRows(start, Math.min(chunk, src.rows - start));
-        await writer.append(toFloat32(await translate(t, x, la)));
+        const x = await next!;
+        next = read(start + chunk);
+        const y = fused ? await fused.run(x) : toFloat32(await translate(t, x, la));
+        await writing;
+        writing = writer.append(y);
         o.onEvent?.({ kind: 'progress', step: 'translate', fraction: Math.min(1, (start + chunk) / src.rows) });
       }
+      await writing;
       await writer.commit();
     } catch (e) {
+      await next?.catch(() => undefined);
       await writer.abort();
       throw e;
     }
-    process.stderr.write(`translated ${src.rows} rows (${t.sourceDim} → ${t.targetDim} dims) into ${o.out}\n`);
+    process.stderr.write(`translated ${src.rows} rows (${t.sourceDim} → ${t.targetDim} dims) into ${o.out}${fused ? ' (float32 graph)' : ''}\n`);
   } finally {
+    await fused?.release();
     await src.close();
   }
 }
