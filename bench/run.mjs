@@ -1,0 +1,378 @@
+#!/usr/bin/env node
+/**
+ * npm run bench [-- options]: our time beside NumPy's, measured in the same run.
+ *
+ * Suites (--suite a,b; default ops,job,translate):
+ *   ops        the heavy steps in-process at N = --rows anchors, for each --dims:
+ *              XᵀY, the ortho map (ours: ORT Newton polar; NumPy: SVD), least squares,
+ *              retrieval/CSLS/Jaccard over N × N held-out pairs (ours: screened float32)
+ *   job        the whole `latent-translator fit` (read, fit, translate, all held-out, anchor and
+ *              baseline metrics, write) against bench/numpy_fit.py doing the same work, run
+ *              alternately, for each --dims × --methods (and --unequal: d_y = 3/4·d_x)
+ *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
+ *              and ONNX Runtime's own MatMul on the same shapes in memory
+ *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
+ *
+ * Every time is the median of --reps runs (default 5). Ratios are ours / NumPy (< 1: we are faster).
+ * Errors are against NumPy's float64 results. Prints a table and writes the same as JSON (--out).
+ * Synthetic data (bench/data.mjs, deterministic) is cached in $TMPDIR/lt-bench.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makePair, rng, writeNpy } from './data.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const core = (m) => require(path.join(ROOT, 'out/src/core', m));
+const CLI = path.join(ROOT, 'dist/cli.js');
+const PROBE = path.join(ROOT, 'bench/rss-probe.cjs');
+
+const args = parseArgs(process.argv.slice(2));
+const REPS = Number(args.reps ?? 5);
+const SUITES = (args.suite ?? 'ops,job,translate').split(',');
+const DIMS = (args.dims ?? '384,768,1024').split(',').map(Number);
+const JOB_DIMS = (args['job-dims'] ?? '1024').split(',').map(Number);
+const METHODS = (args.methods ?? 'ortho').split(',');
+const ROWS = Number(args.rows ?? 10000);
+const DATA = path.join(tmpdir(), 'lt-bench');
+const OUT = args.out ?? path.join(ROOT, 'bench/results/latest.json');
+mkdirSync(DATA, { recursive: true });
+
+const python = findNumpy();
+const rows = [];
+const started = Date.now();
+
+// ------------------------------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2);
+    if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[key] = argv[++i];
+    else out[key] = true;
+  }
+  return out;
+}
+
+function findNumpy() {
+  const r = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? { version: r.stdout.trim() } : undefined;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function record(row) {
+  const r = { ...row, ratio: row.numpy ? row.ours / row.numpy : null };
+  rows.push(r);
+  console.log(`  ${r.suite.padEnd(9)} ${r.op.padEnd(34)} ${r.size.padEnd(22)} ours ${fmt(r.ours)}  numpy ${fmt(r.numpy)}  ratio ${r.ratio ? r.ratio.toFixed(2) : '–'}${r.error !== undefined ? `  error ${r.error}` : ''}`);
+}
+
+const fmt = (s) => (s == null ? '     –' : s >= 10 ? `${s.toFixed(1)} s` : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(0)} ms`);
+const mb = (b) => (b == null ? '–' : `${Math.round(b / 2 ** 20)} MB`);
+
+function printTable(all) {
+  console.log('\n| suite | operation | size | ours (median) | NumPy (median) | ours / NumPy | peak RSS ours | peak RSS NumPy | error vs float64 |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of all) {
+    console.log(`| ${r.suite} | ${r.op} | ${r.size} | ${fmt(r.ours)} | ${fmt(r.numpy)} | ${r.ratio ? r.ratio.toFixed(2) + '×' : '–'} | ${mb(r.rssOurs)} | ${mb(r.rssNumpy)} | ${r.error ?? '–'} |`);
+  }
+}
+
+/** A cached synthetic pair of n rows (anchors first, then held-out rows). */
+function dataPair(n, dx, dy, seed = 1) {
+  const base = path.join(DATA, `pair-${n}-${dx}-${dy}-${seed}`);
+  const files = { x: `${base}-x.npy`, y: `${base}-y.npy` };
+  if (!existsSync(files.y)) {
+    process.stdout.write(`  (generating ${n} × ${dx}/${dy} data…)\n`);
+    const { x, y } = makePair(n, dx, dy, seed);
+    writeNpy(files.x, x, [n, dx]);
+    writeNpy(files.y, y, [n, dy]);
+  }
+  return files;
+}
+
+function indexFiles(n) {
+  const a = path.join(DATA, `anchors-${n}.npy`);
+  const t = path.join(DATA, `test-${n}.npy`);
+  if (!existsSync(t)) {
+    writeNpy(a, Int32Array.from({ length: n }, (_, i) => i), [n]);
+    writeNpy(t, Int32Array.from({ length: n }, (_, i) => n + i), [n]);
+  }
+  return { anchors: a, test: t };
+}
+
+function runTimed(cmd, argv, env = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+function runOurs(argv) {
+  const rssFile = path.join(DATA, `rss-${process.pid}.txt`);
+  const r = runTimed(process.execPath, ['--require', PROBE, CLI, ...argv], { LT_BENCH_RSS_FILE: rssFile });
+  return { ...r, rss: Number(readFileSync(rssFile, 'utf8')) };
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function opsSuite(d) {
+  const { Linalg } = core('backend');
+  const { polarWithSpectrum } = core('methods');
+  const { fitPrep } = core('prep');
+  const { retrievalScreened } = core('retrieval');
+  const { readEmbeddings } = core('io');
+  const { sliceRows } = core('matrix');
+  const n = ROWS;
+  const files = dataPair(2 * n, d, d);
+  const X = (await readEmbeddings(files.x)).matrix;
+  const Y = (await readEmbeddings(files.y)).matrix;
+  const xs = fitPrep('standard', sliceRows(X, 0, n)).transformed;
+  const ys = fitPrep('standard', sliceRows(Y, 0, n)).transformed;
+  const la = new Linalg({ threads: Number(args.threads ?? 0) });
+  const times = async (fn, reps = REPS) => {
+    const t = [];
+    let out;
+    for (let i = 0; i < reps; i++) {
+      const t0 = process.hrtime.bigint();
+      out = await fn();
+      t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    return { t, out };
+  };
+  await la.crossprod(sliceRows(xs, 0, 10), sliceRows(ys, 0, 10)); // ORT start-up outside the timings
+  const cross = await times(() => la.crossprod(xs, ys));
+  const polar = await times(() => polarWithSpectrum(cross.out, la));
+  const lstsq = await times(() => la.lstsq(xs, ys));
+  const retr = await times(() => retrievalScreened(sliceRows(X, n, 2 * n), sliceRows(Y, n, 2 * n), la), Math.max(1, Math.min(REPS, 3)));
+  await la.dispose();
+  let np;
+  if (python) {
+    const outDir = path.join(DATA, `np-ops-${d}`);
+    np = JSON.parse(runTimed('python3', [path.join(ROOT, 'bench/numpy_ops.py'), files.x, files.y, String(REPS), outDir]).stdout);
+    const npy = async (f) => (await readEmbeddings(path.join(outDir, f))).matrix;
+    const maxAbs = (a, b) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i])), 0);
+    const maxRel = (a, b) => maxAbs(a, b) / b.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    np.errors = {
+      ortho: `max |ΔW| ${maxAbs(polar.out.W, await npy('W_ortho.npy')).toExponential(1)}`,
+      lstsq: `max |ΔW|/max|W| ${maxRel(lstsq.out.W, await npy('W_lstsq.npy')).toExponential(1)}`,
+    };
+    const ranks = await npy('ranks.npy');
+    let differ = 0;
+    for (let i = 0; i < n; i++) if (ranks.data[i] !== retr.out.rank[i] || ranks.data[n + i] !== retr.out.cslsRank[i]) differ++;
+    np.errors.retrieval = `${differ} of ${n} ranks differ, Jaccard Δ ${Math.abs(np.jaccard - retr.out.jaccard).toExponential(1)}, ${retr.out.rechecked} float64 rechecks`;
+  }
+  const size = `N=${n}, d=${d}`;
+  const rss = process.resourceUsage().maxRSS * 1024;
+  const nt = (op) => (np ? median(np.times[op]) : null);
+  record({ suite: 'ops', op: 'M = XᵀY (float64)', size, ours: median(cross.t), numpy: nt('crossprod'), rssOurs: rss, rssNumpy: np?.maxRssBytes });
+  record({ suite: 'ops', op: 'ortho map: polar factor + spectrum', size, ours: median(polar.t), numpy: nt('ortho'), error: np?.errors.ortho });
+  record({ suite: 'ops', op: 'least squares (linear)', size, ours: median(lstsq.t), numpy: nt('lstsq'), error: np?.errors.lstsq });
+  record({ suite: 'ops', op: 'retrieval + CSLS + Jaccard@10', size: `${n}×${n} pairs, d=${d}`, ours: median(retr.t), numpy: nt('retrieval'), error: np?.errors.retrieval });
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function jobSuite(method, dx, dy) {
+  const n = ROWS;
+  const files = dataPair(2 * n, dx, dy);
+  const idx = indexFiles(n);
+  const ours = [];
+  const theirs = [];
+  let rss = 0;
+  let rssNp = 0;
+  const outOurs = path.join(DATA, `job-ours-${method}-${dx}-${dy}`);
+  const outNp = path.join(DATA, `job-np-${method}-${dx}-${dy}`);
+  for (let r = 0; r < REPS; r++) {
+    const o = runOurs(['fit', '--source', files.x, '--target', files.y, '--anchors', idx.anchors, '--test', idx.test, '--method', method, '--out', outOurs, '--force', '--quiet', '--json']);
+    ours.push(o.seconds);
+    rss = Math.max(rss, o.rss);
+    if (python) {
+      rmSync(outNp, { recursive: true, force: true });
+      theirs.push(runTimed('python3', [path.join(ROOT, 'bench/numpy_fit.py'), files.x, files.y, idx.anchors, idx.test, outNp, method]).seconds);
+      rssNp = Math.max(rssNp, JSON.parse(readFileSync(path.join(outNp, 'result.json'), 'utf8')).maxRssBytes);
+    }
+  }
+  let error;
+  if (python) {
+    const a = JSON.parse(readFileSync(path.join(outOurs, 'result.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(path.join(outNp, 'result.json'), 'utf8'));
+    let worst = 0;
+    for (const part of ['heldOut', 'anchors']) {
+      for (const k of ['cosine', 'mse', 'relativeError', 'top1', 'top5', 'top10', 'mrr', 'meanRank', 'jaccard10', 'cka']) worst = Math.max(worst, relDiff(a[part][k], b[part][k]));
+      for (const k of ['top1', 'mrr', 'meanRank']) worst = Math.max(worst, relDiff(a[part].csls[k], b[part].csls[k]));
+    }
+    if (b.baseline.heldOut) worst = Math.max(worst, relDiff(a.baseline.heldOut.meanRank, b.baseline.heldOut.meanRank), relDiff(a.baseline.heldOut.csls.meanRank, b.baseline.heldOut.csls.meanRank));
+    worst = Math.max(worst, relDiff(a.diagnostics.crossCovCondition, b.diagnostics.crossCovCondition), relDiff(a.diagnostics.procrustesDisparity, b.diagnostics.procrustesDisparity));
+    error = `metrics max rel ${worst.toExponential(1)}`;
+  }
+  record({ suite: 'job', op: `fit --method ${method} (whole job)`, size: `N=${n}+${n}, d=${dx}→${dy}`, ours: median(ours), numpy: python ? median(theirs) : null, rssOurs: rss, rssNumpy: rssNp || null, error });
+}
+
+function relDiff(a, b) {
+  if (a === b) return 0;
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function translateSuite(n, d) {
+  const { Linalg } = core('backend');
+  const { ort } = core('backend/ort');
+  const { readEmbeddings } = core('io');
+  // a translator fitted on a small parallel pair of the same dimension
+  const pair = dataPair(20000, d, d, 7);
+  const idx = indexFiles(10000);
+  const fitDir = path.join(DATA, `translate-fit-${d}`);
+  runOurs(['fit', '--source', pair.x, '--target', pair.y, '--anchors', idx.anchors, '--test', idx.test, '--out', fitDir, '--force', '--quiet']);
+  const translator = path.join(fitDir, 'translator.json');
+  const input = path.join(DATA, `translate-in-${n}-${d}.npy`);
+  if (!existsSync(input) || statSync(input).size < n * d * 4) {
+    process.stdout.write(`  (writing ${n} × ${d} float32 input, ${((n * d * 4) / 2 ** 30).toFixed(1)} GiB…)\n`);
+    writeRandomNpy(input, n, d, 11);
+  }
+  const out = path.join(DATA, `translate-out-${n}-${d}.npy`);
+  const ours = [];
+  let rss = 0;
+  for (let r = 0; r < REPS; r++) {
+    const o = runOurs(['translate', '--translator', translator, '--input', input, '--out', out, '--force', '--quiet']);
+    ours.push(o.seconds);
+    rss = Math.max(rss, o.rss);
+  }
+  rmSync(out, { force: true });
+  // error of the float32 graph against the float64 path, on the 20 000-row pair
+  const o32 = path.join(DATA, 'translate-check-32.npy');
+  const o64 = path.join(DATA, 'translate-check-64.npy');
+  runOurs(['translate', '--translator', translator, '--input', pair.x, '--out', o32, '--force', '--quiet']);
+  runOurs(['translate', '--translator', translator, '--input', pair.x, '--out', o64, '--force', '--quiet', '--float64']);
+  const a = (await readEmbeddings(o32)).matrix.data;
+  const b = (await readEmbeddings(o64)).matrix.data;
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  // ONNX Runtime's own MatMul on the same shapes, from memory, in the CLI's chunk size
+  const chunk = Math.floor((32 * 2 ** 20) / (8 * d));
+  const { modelBytes, node, valueInfo } = core('backend/onnxGraph');
+  const session = await ort().InferenceSession.create(modelBytes([node('MatMul', ['A', 'B'], ['Y'])], [valueInfo('A', 'float32', ['m', d]), valueInfo('B', 'float32', [d, d])], [valueInfo('Y', 'float32', ['m', d])]), {
+    intraOpNumThreads: 0,
+    interOpNumThreads: 1,
+  });
+  const g = rng(3);
+  const A = Float32Array.from({ length: chunk * d }, () => g.normal());
+  const B = Float32Array.from({ length: d * d }, () => g.normal() / Math.sqrt(d));
+  const { Tensor } = ort();
+  const ortTimes = [];
+  for (let r = 0; r < REPS; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let start = 0; start < n; start += chunk) {
+      const m = Math.min(chunk, n - start);
+      const res = await session.run({ A: new Tensor('float32', m === chunk ? A : A.subarray(0, m * d), [m, d]), B: new Tensor('float32', B, [d, d]) });
+      res.Y.dispose?.();
+    }
+    ortTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  await session.release();
+  void Linalg;
+  const oursMed = median(ours);
+  const ortMed = median(ortTimes);
+  rows.push({ suite: 'translate', op: 'translate (stream .npy → .npy)', size: `${n}×${d} f32`, ours: oursMed, numpy: null, ortMatMul: ortMed, throughputVsOrt: ortMed / oursMed, rowsPerSecond: n / oursMed, rssOurs: rss, error: `max |Δ|/(1+|y|) ${err.toExponential(1)} vs float64`, ratio: null });
+  console.log(
+    `  translate ${n}×${d}: ${fmt(oursMed)} (${Math.round(n / oursMed).toLocaleString('en')} rows/s), ORT MatMul alone ${fmt(ortMed)} → ${((100 * ortMed) / oursMed).toFixed(0)}% of its throughput; peak RSS ${mb(rss)}; error ${err.toExponential(1)}`,
+  );
+}
+
+/** Streams n × d float32 rows with power-law column scales into an .npy without holding them. */
+function writeRandomNpy(file, n, d, seed) {
+  const g = rng(seed);
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${d}), }`;
+  const pad = 64 - ((10 + dict.length + 1) % 64);
+  const header = Buffer.from(dict + ' '.repeat(pad % 64) + '\n', 'latin1');
+  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, pre);
+    writeSync(fd, header);
+    const rowsPer = 8192;
+    const buf = new Float32Array(rowsPer * d);
+    for (let start = 0; start < n; start += rowsPer) {
+      const m = Math.min(rowsPer, n - start);
+      for (let i = 0; i < m * d; i++) buf[i] = g.normal() * ((i % d) + 1) ** -0.75;
+      writeSync(fd, new Uint8Array(buf.buffer, 0, m * d * 4));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function scaleSuite() {
+  const { Linalg } = core('backend');
+  const { prepareAnchors, fitTranslator } = core('translator');
+  const { matrix } = core('matrix');
+  const Ns = (args['scale-rows'] ?? '1000,10000,100000').split(',').map(Number);
+  const Ds = (args['scale-dims'] ?? '256,1024,4096').split(',').map(Number);
+  for (const d of Ds) {
+    for (const n of Ns) {
+      const { x, y } = makePair(n, d, d, 5);
+      const la = new Linalg({ threads: Number(args.threads ?? 0) });
+      const X = matrix(n, d, x);
+      const Y = matrix(n, d, y);
+      const reps = Math.max(1, Math.min(REPS, n * d * d > 1e12 ? 1 : 3));
+      const t = [];
+      for (let r = 0; r < reps; r++) {
+        const t0 = process.hrtime.bigint();
+        await fitTranslator(prepareAnchors(X, Y, 'standard', la), { method: 'ortho' }, la);
+        t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      await la.dispose();
+      let np = null;
+      if (python && !args['scale-no-numpy']) {
+        const xf = path.join(DATA, 'scale-x.npy');
+        const yf = path.join(DATA, 'scale-y.npy');
+        writeNpy(xf, x, [n, d]);
+        writeNpy(yf, y, [n, d]);
+        const code = `import numpy as np, time, json
+X=np.load('${xf}').astype(np.float64); Y=np.load('${yf}').astype(np.float64); ts=[]
+for _ in range(${reps}):
+  t=time.perf_counter(); xs=(X-X.mean(0))/X.std(0,ddof=1); ys=(Y-Y.mean(0))/Y.std(0,ddof=1); M=xs.T@ys
+  U,S,Vt=np.linalg.svd(M,full_matrices=False); W=U@Vt; sv=np.linalg.eigvalsh(xs.T@xs); d=np.linalg.det(W); ts.append(time.perf_counter()-t)
+print(json.dumps(ts))`;
+        np = median(JSON.parse(runTimed('python3', ['-c', code]).stdout));
+      }
+      record({ suite: 'scale', op: 'ortho fit + diagnostics', size: `N=${n}, d=${d}`, ours: median(t), numpy: np, rssOurs: process.resourceUsage().maxRSS * 1024 });
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function main() {
+  console.log(`latent-translator benchmark: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${python ? `NumPy ${python.version}` : 'no python3 with NumPy: our figures only'}`);
+  console.log(`reps ${REPS} (median), suites ${SUITES.join(', ')}\n`);
+
+  if (SUITES.includes('ops')) for (const d of DIMS) await opsSuite(d);
+  if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of args.unequal ? [d, Math.round((d * 3) / 4)] : [d]) await jobSuite(method, d, dy);
+  if (SUITES.includes('translate')) await translateSuite(Number(args['translate-rows'] ?? 1_000_000), 768);
+  if (SUITES.includes('scale')) await scaleSuite();
+
+  printTable(rows);
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(
+    OUT,
+    JSON.stringify({ machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: totalmem() / 2 ** 30, node: process.version, numpy: python?.version ?? null }, reps: REPS, seconds: (Date.now() - started) / 1000, rows }, null, 1),
+  );
+  console.log(`\nwrote ${path.relative(ROOT, OUT)} (${((Date.now() - started) / 60000).toFixed(1)} min)`);
+}
+
+await main();
