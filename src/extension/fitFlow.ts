@@ -32,6 +32,8 @@ interface Answers {
   decoderMode?: 'none' | 'classifier' | 'reconstruction';
   decoder?: string;
   testLabels?: string;
+  /** Raw inputs of the held-out items (reconstruction decoders): the originals in the panel's grid; '' for none. */
+  testInputs?: string;
 }
 
 const BACK = Symbol('back');
@@ -292,9 +294,27 @@ async function decoderStep(a: Partial<Answers>): Promise<Step<true>> {
       if (labels === undefined) return undefined;
       if (labels === BACK) continue;
       a.testLabels = labels;
+    } else {
+      const originals = await testInputsStep(a.testInputs);
+      if (originals === undefined) return undefined;
+      if (originals === BACK) continue;
+      a.testInputs = originals;
     }
     return true;
   }
+}
+
+const NO_ORIGINALS = '';
+
+/** Optional raw inputs of the held-out items, drawn beside their decodings; NO_ORIGINALS to skip. */
+async function testInputsStep(previous?: string): Promise<Step<string>> {
+  const uris = await workspaceFiles(['.npy']);
+  const files = fileItems(uris, previous ? { [previous]: 'last used' } : {});
+  const items: Item<string>[] = [{ label: 'No original inputs', description: 'show the native and stitched decodings only', value: NO_ORIGINALS }, ...files];
+  const chosen = await pick(7, 'Stitched decoder (optional)', items, 'Original inputs of the held-out items (e.g. images, one per held-out pair or per source row), shown beside the decodings', (v) => v === (previous ?? NO_ORIGINALS));
+  if (chosen !== BROWSE) return chosen;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use as original inputs', filters: { 'NumPy array': ['npy'] } });
+  return picked?.[0]?.fsPath ?? BACK;
 }
 
 function toRequest(a: Answers, seed: number, defaultCount: number): JobRequest {
@@ -315,5 +335,6 @@ function toRequest(a: Answers, seed: number, defaultCount: number): JobRequest {
     preps: [a.prep],
     decoder: a.decoderMode && a.decoderMode !== 'none' && vscode.workspace.isTrusted ? a.decoder : undefined,
     testLabels: a.decoderMode === 'classifier' && vscode.workspace.isTrusted ? a.testLabels : undefined,
+    testInputs: a.decoderMode === 'reconstruction' && vscode.workspace.isTrusted && a.testInputs ? a.testInputs : undefined,
   };
 }
