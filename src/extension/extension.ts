@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { METHOD_NAMES } from '../core/methods';
 import { ComputeClient } from './computeClient';
 import { settings } from './config';
+import { embedForFit } from './embedForFit';
 import { fitFlow, SOURCE_KEY, TARGET_KEY } from './fitFlow';
 import { INSPECT_SCHEME, InspectProvider } from './inspect';
 import { JobRunner, type JobRequest } from './jobRunner';
@@ -71,8 +72,10 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
 
     command('latentTranslator.fit', async () => {
-      const request = await fitFlow(context.workspaceState);
-      if (request) await runAndShow({ ...request, maxPoints: settings().maxPointsDrawn });
+      const plan = await fitFlow(context.workspaceState, storage.fsPath);
+      if (!plan) return;
+      if (plan.embed && !(await embedForFit(plan.embed, compute, log))) return;
+      await runAndShow({ ...plan.request, maxPoints: settings().maxPointsDrawn });
     }),
 
     command('latentTranslator.compare', async (uri?: vscode.Uri, uris?: vscode.Uri[]) => {
