@@ -236,13 +236,11 @@ export async function fitFlow(state: vscode.Memento, storageDir: string): Promis
   }
   if (step < 1) return undefined;
   await state.update(LAST_KEY, a);
-  const request = toRequest(a as Answers, s.seed, s.anchorCount);
-  if (a.inputMode !== 'models') return { request };
+  if (a.inputMode !== 'models') return { request: toRequest(a as Answers, s.seed, s.anchorCount) };
+  // from raw data, the fit reads the two planned embedding files
   const embed = planEmbeddings(a.rawInput!, a.sourceModel!, a.targetModel!, a.embedPlace!, storageDir);
-  return {
-    request: { ...request, source: embed.source.out, target: embed.target.out, title: embed.title, models: { input: embed.input, source: embed.source.model, target: embed.target.model } },
-    embed,
-  };
+  const request = toRequest({ ...(a as Answers), source: embed.source.out, target: embed.target.out }, s.seed, s.anchorCount);
+  return { request: { ...request, title: embed.title, models: { input: embed.input, source: embed.source.model, target: embed.target.model } }, embed };
 }
 
 const RAW = '\u0000raw';
@@ -438,7 +436,6 @@ async function testInputsStep(previous?: string): Promise<Step<string>> {
 }
 
 function toRequest(a: Answers, seed: number, defaultCount: number): JobRequest {
-  // (from raw data, fitFlow replaces source, target and title with the planned embedding files)
   const compareAll = a.method === 'compare-all';
   return {
     title: `${path.basename(a.source)} → ${path.basename(a.target)}`,
