@@ -56,6 +56,9 @@ Stitching (the target space's decoder on translated source embeddings):
   --decoder <file.onnx>    the target's decoder: classifier (with --test-labels) or
                            reconstruction (autoencoder) model taking target embeddings
   --test-labels <file>     class index (0…C−1) per held-out pair, or per source row
+  --test-inputs <file>     raw inputs (e.g. images, .npy of any rank) per held-out pair
+                           or per source row: the originals shown beside the decoded
+                           samples of a reconstruction decoder (uint8 shown as /255)
 
 Fitting:
   --prep <name>            ${PREP_NAMES.join(' | ')} (default standard)

@@ -17,6 +17,7 @@ import { fitTranslator, prepareAnchors, translate, type Translator } from './tra
 import type { Diagnostics } from './diagnostics';
 import { openDecoder } from './decoder';
 import type { StitchingResult } from './stitching';
+import { loadHeldInputs, type HeldInputs } from './heldInputs';
 
 export const RESULT_SCHEMA = 'latent-translator/result';
 export const COMPARE_SCHEMA = 'latent-translator/compare';
@@ -51,6 +52,8 @@ export interface InputOptions {
   decoder?: string;
   /** Class index per held-out pair (or per source row), for a classification decoder. */
   testLabels?: string;
+  /** Raw model inputs (any rank, rows first) per held-out pair or per source row: the originals drawn beside decoded samples. */
+  testInputs?: string;
   threads?: number;
   signal?: AbortSignal;
   onEvent?: ProgressListener;
@@ -82,6 +85,8 @@ export interface PreparedJob {
   heldLabels?: string[];
   /** Raw values of --test-labels, in held-out order. */
   heldClassLabels?: { values: string[]; file: string };
+  /** The first held-out items' raw inputs (--test-inputs). */
+  heldInputs?: HeldInputs;
   warnings: string[];
   timings: Record<string, number>;
 }
@@ -187,6 +192,8 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
   }
   const heldClassLabels = o.testLabels ? await loadTestLabels(o.testLabels, heldX.rows, source.matrix.rows, heldSourceRows) : undefined;
   if (heldClassLabels && !o.decoder) warn('--test-labels is only used with --decoder');
+  const heldInputs = o.testInputs ? await loadHeldInputs(o.testInputs, heldX.rows, source.matrix.rows, heldSourceRows, o.signal) : undefined;
+  if (heldInputs && (!o.decoder || o.testLabels)) warn('--test-inputs is only shown with a reconstruction decoder (--decoder without --test-labels)');
   if (heldX.rows === 0) warn('no held-out pairs: only anchor (training) figures are reported, which overstate quality');
 
   const anchorX = takeRows(source.matrix, Array.from(anchorPairs, (p) => pairing.sourceRows[p]));
@@ -210,6 +217,7 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
     heldKeys,
     heldLabels,
     heldClassLabels,
+    heldInputs,
     warnings,
     timings,
   };

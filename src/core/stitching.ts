@@ -128,8 +128,11 @@ export function rowMse(a: Matrix, b: Matrix): { mean: number; perRow: Float64Arr
   return { mean: a.rows ? total / a.rows : NaN, perRow };
 }
 
+/** Decoded held-out items kept for the panel (the first ones, in held-out order). */
+export const DECODED_SAMPLES = 8;
+
 /** The first `k` rows of two decoder outputs, rounded for display. */
-export function decodedSamples(native: Matrix, stitched: Matrix, k = 8): ReconstructionStitching['samples'] {
+export function decodedSamples(native: Matrix, stitched: Matrix, k = DECODED_SAMPLES): ReconstructionStitching['samples'] {
   const n = Math.min(k, native.rows);
   const rows = (m: Matrix) => Array.from({ length: n }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), (v) => Math.round(v * 1000) / 1000));
   return { index: Array.from({ length: n }, (_, i) => i), native: rows(native), stitched: rows(stitched) };

@@ -14,6 +14,7 @@ import { describeInputs } from './pipeline';
 import { TOOL_VERSION } from './version';
 import type { Diagnostics } from './diagnostics';
 import type { ClassificationStitching, ReconstructionStitching } from './stitching';
+import { imageShapeOf } from './heldInputs';
 
 export const VIEW_SCHEMA = 'latent-translator/view';
 export const VIEW_VERSION = 1;
@@ -73,7 +74,14 @@ export interface PanelView {
     | (Omit<ReconstructionStitching, 'perItem' | 'samples'> & {
         histogram: { edges: number[]; counts: number[] };
         /** Decoded held-out items with their keys; `imageShape` when the output is a square image (e.g. 784 = 28×28). */
-        samples: { keys: string[]; native: number[][]; stitched: number[][]; imageShape: [number, number] | null };
+        samples: {
+          keys: string[];
+          native: number[][];
+          stitched: number[][];
+          imageShape: [number, number] | null;
+          /** The same items' raw inputs (--test-inputs), scaled to [0, 1] for uint8; null without them. */
+          original: { file: string; rows: number[][]; imageShape: [number, number] | null } | null;
+        };
       })
     | null;
   charts: {
@@ -197,12 +205,22 @@ function stitchedView(job: PreparedJob, run: MethodRun): PanelView['stitched'] {
     ...rest,
     decoder,
     histogram: { edges: edges(0, hi, 30), counts: histogram(perItem, 0, hi, 30) },
-    samples: { keys: samples.index.map((i) => job.heldKeys[i]), native: samples.native, stitched: samples.stitched, imageShape: side * side === s.outputDim ? [side, side] : null },
+    samples: {
+      keys: samples.index.map((i) => job.heldKeys[i]),
+      native: samples.native,
+      stitched: samples.stitched,
+      imageShape: side * side === s.outputDim ? [side, side] : null,
+      original: job.heldInputs ? { file: baseName(job.heldInputs.file), rows: samples.index.map((i) => job.heldInputs!.rows[i]), imageShape: imageShapeOf(job.heldInputs.rowShape) } : null,
+    },
   };
 }
 
 function name(f: FileInfo): string {
-  return f.path.split(/[\\/]/).pop() ?? f.path;
+  return baseName(f.path);
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
 }
 
 function finiteOr(v: number): number {

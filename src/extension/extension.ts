@@ -8,9 +8,11 @@ import * as vscode from 'vscode';
 import { METHOD_NAMES } from '../core/methods';
 import { ComputeClient } from './computeClient';
 import { settings } from './config';
+import { embedForFit } from './embedForFit';
 import { fitFlow, SOURCE_KEY, TARGET_KEY } from './fitFlow';
 import { INSPECT_SCHEME, InspectProvider } from './inspect';
 import { JobRunner, type JobRequest } from './jobRunner';
+import { pickOnnxModel } from './modelPick';
 import { ResultsPanels, RESULTS_VIEW_TYPE, RunsViewProvider, RUNS_VIEW_ID } from './panels';
 import { RunStore, type RunRecord } from './runStore';
 
@@ -70,8 +72,10 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect),
 
     command('latentTranslator.fit', async () => {
-      const request = await fitFlow(context.workspaceState);
-      if (request) await runAndShow({ ...request, maxPoints: settings().maxPointsDrawn });
+      const plan = await fitFlow(context.workspaceState, storage.fsPath);
+      if (!plan) return;
+      if (plan.embed && !(await embedForFit(plan.embed, compute, log))) return;
+      await runAndShow({ ...plan.request, maxPoints: settings().maxPointsDrawn });
     }),
 
     command('latentTranslator.compare', async (uri?: vscode.Uri, uris?: vscode.Uri[]) => {
@@ -136,30 +140,38 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
       const id = typeof runId === 'string' ? runId : await chooseRun(runs, panels.last);
       if (!id) return;
       const record = await runs.get(id);
-      const pickModel = async (title: string, preset?: string) => {
-        if (preset) {
-          const use = await vscode.window.showQuickPick([{ label: path.basename(preset), description: 'the decoder of this run', value: preset }, { label: 'Choose another…', value: '' }], { title });
-          if (!use) return undefined;
-          if (use.value) return use.value;
-        }
-        const uri = await vscode.window.showOpenDialog({ title, filters: { 'ONNX model': ['onnx'] }, canSelectMany: false });
-        return uri?.[0]?.fsPath;
-      };
-      const encoder = await pickModel('Encoder of the source space (its output is a source embedding)');
+      const encoder = await pickOnnxModel({
+        title: 'Export Stitched Model (1/3): encoder of the source space',
+        placeHolder: 'Its output is a source embedding (the translator’s input)',
+        preset: record?.params.models?.source,
+        presetNote: 'embedded this run’s source',
+      });
       if (!encoder) return;
-      const decoder = await pickModel('Decoder of the target space (its input is a target embedding)', record?.params.decoder);
+      const decoder = await pickOnnxModel({
+        title: 'Export Stitched Model (2/3): decoder of the target space',
+        placeHolder: 'Its input is a target embedding (the translator’s output)',
+        preset: record?.params.decoder,
+        presetNote: 'the decoder of this run',
+      });
       if (!decoder) return;
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'stitched.onnx') : undefined, filters: { 'ONNX model': ['onnx'] }, saveLabel: 'Export Stitched Model' });
+      const target = await vscode.window.showSaveDialog({
+        title: 'Export Stitched Model (3/3): save as',
+        defaultUri: folder ? vscode.Uri.joinPath(folder, 'stitched.onnx') : undefined,
+        filters: { 'ONNX model': ['onnx'] },
+        saveLabel: 'Export Stitched Model',
+      });
       if (!target) return;
+      // The save dialog already confirmed replacing an existing file.
       await compute.exportTranslator({ translator: path.join(runs.dir(id), 'translator.json'), encoder, decoder, out: target.fsPath, force: true });
       log.info(`exported stitched model ${encoder} → run ${id} → ${decoder} to ${target.fsPath}`);
+      panels.notify(id, true, `Saved ${target.fsPath}`);
       void vscode.window.showInformationMessage(`Stitched model saved to ${vscode.workspace.asRelativePath(target)}: it takes the encoder's input and gives the decoder's output.`);
     }),
 
     command('latentTranslator.embed', async (uri?: vscode.Uri) => {
       requireTrust('run ONNX models');
-      const model = await pickEncoder();
+      const model = await pickOnnxModel({ title: 'Embed with ONNX Model: encoder', placeHolder: 'The encoder that turns raw data into embeddings', folders: true });
       if (!model) return;
       const input = uri?.fsPath ?? (await vscode.window.showOpenDialog({ title: 'Raw data to embed (.npy tensor, or text: .txt / .jsonl / .csv)', canSelectMany: false }))?.[0]?.fsPath;
       if (!input) return;
@@ -217,19 +229,6 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
 /** ONNX models run only in trusted workspaces (Restricted Mode still inspects and fits files). */
 function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) throw new Error(`this workspace is in Restricted Mode: trust it to ${what}`);
-}
-
-async function pickEncoder(): Promise<string | undefined> {
-  const models = await vscode.workspace.findFiles('**/*.onnx', '**/{node_modules,.git}/**', 500);
-  const items = [
-    ...models.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), value: u.fsPath })),
-    { label: '$(folder-opened) Browse…', description: 'an .onnx file, or a folder with tokenizer.json and model.onnx', value: '' },
-  ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Embed with ONNX Model: encoder', placeHolder: 'The encoder that turns raw data into embeddings' });
-  if (!picked) return undefined;
-  if (picked.value) return picked.value;
-  const uri = await vscode.window.showOpenDialog({ title: 'Encoder model', canSelectFiles: true, canSelectFolders: true, canSelectMany: false, filters: { 'ONNX model': ['onnx'] } });
-  return uri?.[0]?.fsPath;
 }
 
 async function chooseRun(runs: RunStore, last?: string): Promise<string | undefined> {

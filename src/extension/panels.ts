@@ -86,7 +86,7 @@ export class ResultsPanels implements vscode.Disposable {
           return;
         }
         panel.title = view.title;
-        void post({ type: 'show', runId, view, maxPoints: settings().maxPointsDrawn });
+        void post({ type: 'show', runId, view, maxPoints: settings().maxPointsDrawn, modelsAllowed: vscode.workspace.isTrusted });
         return;
       }
       case 'rendered':
@@ -97,6 +97,9 @@ export class ResultsPanels implements vscode.Disposable {
         return;
       case 'exportTranslator':
         await vscode.commands.executeCommand('latentTranslator.exportTranslator', m.runId);
+        return;
+      case 'exportStitched':
+        await vscode.commands.executeCommand('latentTranslator.exportStitched', m.runId);
         return;
       case 'error':
         this.log.error(`panel ${runId}: ${m.message}`);

@@ -24,6 +24,8 @@ export interface JobParams extends Omit<InputOptions, 'signal' | 'onEvent'> {
   /** Points drawn in the PCA chart. */
   maxPoints?: number;
   title?: string;
+  /** Set when the flow embedded raw data itself: the raw input and the two encoders (for a later stitched export). */
+  models?: { input: string; source: string; target: string };
 }
 
 export interface JobResult {
@@ -88,7 +90,8 @@ export interface RunSummary {
 
 /** Host → results panel. */
 export type ToPanel =
-  | { type: 'show'; runId: string; view: PanelView; maxPoints: number }
+  /** `modelsAllowed` false: Restricted Mode, so actions that load ONNX models are disabled (absent: allowed). */
+  | { type: 'show'; runId: string; view: PanelView; maxPoints: number; modelsAllowed?: boolean }
   | { type: 'exported'; ok: boolean; message: string };
 
 /** Results panel → host. */
@@ -97,6 +100,8 @@ export type FromPanel =
   | { type: 'rendered'; runId: string; charts: number; tables: number }
   | { type: 'export'; format: 'json' | 'csv' | 'png'; suggestedName: string; data: string }
   | { type: 'exportTranslator'; runId: string }
+  /** Encoder A → this run's translator → decoder B as one ONNX file (the host asks for the models and where to save). */
+  | { type: 'exportStitched'; runId: string }
   | { type: 'error'; message: string };
 
 /** Host → runs view (side bar). */

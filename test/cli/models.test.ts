@@ -73,6 +73,41 @@ describe('stitched decoders on the bundled sample', () => {
     assert.ok(s.stitchedVsNative > 0 && s.stitchedVsNative < 0.1, String(s.stitchedVsNative));
   });
 
+  test('--test-inputs: the view carries the held-out items\' original images beside the decodings', () => {
+    const out = path.join(work, 'ae-originals');
+    const r = cli(['fit', ...pairArgs('cnn', 'ae'), '--decoder', S('models/ae.decoder.onnx'), '--test-inputs', S('images_test.npy'), '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const samples = JSON.parse(readFileSync(path.join(out, 'view.json'), 'utf8')).stitched.samples;
+    assert.equal(samples.original.file, 'images_test.npy');
+    assert.deepEqual(samples.original.imageShape, [28, 28], '(1000, 28, 28) rows are 28×28 images');
+    assert.equal(samples.original.rows.length, samples.keys.length);
+    const images = loadNpy(S('images_test.npy'));
+    const heldOut = loadNpy(S('test_idx.npy')).data;
+    samples.keys.forEach((key: string, i: number) => {
+      assert.equal(key, String(heldOut[i]));
+      const want = Array.from(images.data.subarray(i * 784, (i + 1) * 784), (v) => v / 255);
+      const got: number[] = samples.original.rows[i];
+      assert.equal(got.length, 784);
+      assert.ok(got.every((v, j) => Math.abs(v - want[j]) <= 5e-4), `item ${key}: uint8 pixels scaled by 1/255`);
+    });
+  });
+
+  test('--test-inputs with a row count that matches neither the held-out set nor the source is refused, naming the file', () => {
+    const out = path.join(work, 'ae-bad-inputs');
+    // without --test, the 2000 non-anchor rows are held out: 1000 images match neither 2000 nor 3000
+    const r = cli(['fit', '--source', S('cnn.npy'), '--target', S('ae.npy'), '--anchors', S('anchors.npy'), '--anchor-count', '1000', '--decoder', S('models/ae.decoder.onnx'), '--test-inputs', S('images_test.npy'), '--quiet', '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /images_test\.npy: has 1000 rows \(shape \(1000, 28, 28\)\); expected one input per held-out pair \(2000\) or one per source row \(3000\)/);
+    assert.ok(!existsSync(out), 'nothing written');
+  });
+
+  test('--test-inputs without a reconstruction decoder is reported as unused', () => {
+    const out = path.join(work, 'no-decoder-inputs');
+    const r = cli(['fit', ...pairArgs('cnn', 'ae').filter((a) => a !== '--quiet'), '--test-inputs', S('images_test.npy'), '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: --test-inputs is only shown with a reconstruction decoder/);
+  });
+
   test('a decoder of the wrong space is refused with the model and the expected shape', () => {
     const out = path.join(work, 'wrong');
     const r = cli(['fit', ...pairArgs('mlp_a', 'cnn'), '--decoder', S('models/mlp_a.classifier.onnx'), '--test-labels', S('labels.npy'), '--out', out]);

@@ -21,6 +21,8 @@ import type { Frame } from 'playwright-core';
 import { CodeServer, pgrepCodeServer, processesWithMarker, ROOT } from './codeServer';
 import { runHostTests } from './hostTests';
 import { Workbench } from './workbench';
+import { loadNpy } from '../helpers/cli';
+import * as ort from 'onnxruntime-node';
 
 // Only referenced inside evaluate() callbacks, which run in the webview.
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -125,6 +127,29 @@ function runFolders(cs: CodeServer): string[] {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const CLI_JS = path.join(ROOT, 'dist', 'cli.js');
+
+/** Largest |a − b| of two arrays of the given shape. */
+function maxAbsDiff(a: { shape: number[]; data: Float64Array }, b: { shape: number[]; data: Float64Array }, shape: number[]): number {
+  assert.deepEqual(a.shape, shape);
+  assert.deepEqual(b.shape, shape);
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
+  return m;
+}
+
+/** Runs an exported model in onnxruntime-node (its first input and output), as a user would. */
+async function runOnnx(file: string, data: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }> {
+  const session = await ort.InferenceSession.create(file);
+  try {
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+    const t = out[session.outputNames[0]];
+    return { data: t.data as Float32Array, dims: [...t.dims] };
+  } finally {
+    await session.release();
+  }
+}
 
 /** Webview predicate: a rendered results panel of run `runId`. */
 const panelOfRun = (runId: string) => document.body?.dataset.rendered === 'true' && document.body.dataset.runId === runId;
@@ -539,6 +564,224 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
       );
       timings['(c) follow-up compare'] = Date.now() - t;
       await w.screenshot('after-cancel');
+    },
+    ctx,
+  );
+
+  // ----------------------------------------------------------------------------------------------
+  // models: Embed, the decoder step, fit from raw data + two encoders, ONNX exports from the panel
+
+  /** The (f)–(h) CLI twin of the decoder fit, for the exports of (h). */
+  let decoderFit: { out: string; runId: string } | undefined;
+
+  scenario(
+    '(f) explorer: Embed with ONNX Model on images_test.npy equals the CLI embed (1e-6)',
+    async () => {
+      const w = wb!;
+      const target = path.join(ws, 'embedded-mlp_a.npy');
+      rmSync(target, { force: true });
+      await w.clearNotifications();
+      const t0 = Date.now();
+      await w.rightClickExplorer('images_test.npy');
+      await w.clickContextMenu('Embed with ONNX Model…');
+      await w.pickQuickItem('mlp_a.encoder.onnx', { title: /Embed with ONNX Model: encoder/ });
+      const dialog = await w.answerSaveDialog(target, { suggested: /\/images_test\.mlp_a\.encoder\.npy$/ });
+      assert.deepEqual(dialog.prompts, [], 'no question for a new file');
+      await w.notification(/Embedded 1000 rows/).first().waitFor({ state: 'visible', timeout: 60_000 });
+      timings['(f) embed (menu to toast)'] = Date.now() - t0;
+      const cliOut = path.join(mkdtempSync(path.join(tmpdir(), 'lt-e2e-embed-')), 'cli.npy');
+      try {
+        const r = spawnSync(process.execPath, [CLI_JS, 'embed', '--model', path.join(ws, 'models', 'mlp_a.encoder.onnx'), '--input', path.join(ws, 'images_test.npy'), '--out', cliOut, '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, `the CLI failed:\n${r.stderr}`);
+        const diff = maxAbsDiff(loadNpy(target), loadNpy(cliOut), [1000, 64]);
+        console.log(`  (f) ${path.basename(target)}: 1000 × 64, max |extension − CLI| = ${diff}`);
+        assert.ok(diff <= 1e-6, `max |diff| ${diff} > 1e-6`);
+      } finally {
+        rmSync(path.dirname(cliOut), { recursive: true, force: true });
+      }
+    },
+    ctx,
+  );
+
+  scenario(
+    '(g) palette: Fit with the decoder step (mlp_a → mlp_b classifier), stitched figures equal the CLI',
+    async () => {
+      const w = wb!;
+      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
+      await w.clearNotifications();
+      const t0 = Date.now();
+      await w.runCommand(FIT_TITLE);
+      await w.pickQuickItem('mlp_a.npy', { title: step(1, 'Source embeddings') });
+      await w.pickQuickItem('mlp_b.npy', { title: step(2, 'Target embeddings') });
+      await w.pickQuickItem('Anchor file (row indices or ids)…', { title: step(3, 'Anchors') });
+      await w.pickQuickItem('anchors.npy', { title: step(3, 'Anchors') });
+      await w.typeInput('1000', { title: step(3, 'Anchors'), hint: /Number of anchors/ });
+      await w.pickQuickItem('ortho', { title: step(4, 'Method') });
+      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
+      await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
+      await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
+      await w.pickQuickItem('Classifier of the target space (.onnx)…', { title: step(7, 'Stitched decoder') });
+      await w.pickQuickItem('mlp_b.classifier.onnx', { title: step(7, 'Stitched decoder'), hint: /Decoder model/ });
+      await w.pickQuickItem('labels.npy', { title: step(7, 'Stitched decoder'), hint: /Class labels/ });
+      const frame = await w.findWebviewFrame(
+        () => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes('mlp_a.npy → mlp_b.npy') && !!document.querySelector('#stitched[data-kind="classification"]'),
+        null,
+        180_000,
+      );
+      timings['(g) flow + job + panel'] = Date.now() - t0;
+      const panel = await frame.evaluate(() => {
+        const v = (sel: string) => document.querySelector(sel)?.getAttribute('data-value') ?? null;
+        const out: Record<string, string | null> = { agreement: v('[data-stitched-agreement]') };
+        for (const input of ['native', 'stitched', 'absolute']) for (const metric of ['accuracy', 'macroF1']) out[`${input}.${metric}`] = v(`[data-stitched="${input}"][data-metric="${metric}"]`);
+        return { figures: out, runId: document.body.dataset.runId as string };
+      });
+
+      const out = mkdtempSync(path.join(tmpdir(), 'lt-e2e-cli-'));
+      const r = spawnSync(process.execPath, [CLI_JS, 'fit', '--source', path.join(ws, 'mlp_a.npy'), '--target', path.join(ws, 'mlp_b.npy'), '--anchors', path.join(ws, 'anchors.npy'), '--anchor-count', '1000', '--test', path.join(ws, 'test_idx.npy'), '--method', 'ortho', '--prep', 'standard', '--decoder', path.join(ws, 'models', 'mlp_b.classifier.onnx'), '--test-labels', path.join(ws, 'labels.npy'), '--out', out, '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, `the CLI failed:\n${r.stderr}`);
+      decoderFit = { out, runId: panel.runId };
+      const s = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')).stitched;
+      const cli: Record<string, number> = { agreement: s.agreement };
+      for (const input of ['native', 'stitched', 'absolute']) for (const metric of ['accuracy', 'macroF1']) cli[`${input}.${metric}`] = s[input][metric];
+      for (const [k, want] of Object.entries(cli)) {
+        assert.ok(panel.figures[k] !== null, `the panel shows no ${k}`);
+        assert.ok(relClose(Number(panel.figures[k]), want), `${k}: panel ${panel.figures[k]} vs CLI ${want}`);
+      }
+      console.log(`  (g) panel stitched figures = CLI result.json: ${JSON.stringify(panel.figures)}`);
+    },
+    ctx,
+  );
+
+  scenario(
+    '(h) panel: export the translator and the stitched model as ONNX; both reproduce the CLI in onnxruntime-node',
+    async () => {
+      const w = wb!;
+      const fit = decoderFit;
+      assert.ok(fit, 'scenario (g) left no run to export');
+      await w.escapeQuickInput();
+      const frame = await w.findWebviewFrame(panelOfRun, fit.runId, 30_000);
+
+      // 1. translator as ONNX: raw mlp_a embeddings in, raw mlp_b-space embeddings out
+      const trOnnx = path.join(ws, 'translator-ab.onnx');
+      rmSync(trOnnx, { force: true });
+      await w.clearNotifications();
+      let t0 = Date.now();
+      await frame.locator('#export-translator').click();
+      await w.answerSaveDialog(trOnnx, { suggested: /\/translator\.json$/ });
+      await w.notification(/Translator saved to/).first().waitFor({ state: 'visible', timeout: 60_000 });
+      timings['(h) export translator ONNX (click to toast)'] = Date.now() - t0;
+      const source = loadNpy(path.join(ws, 'mlp_a.npy'));
+      const held = Float32Array.from(source.data.subarray(2000 * 64, 3000 * 64));
+      const translated = await runOnnx(trOnnx, held, [1000, 64]);
+      const want = loadNpy(path.join(fit.out, 'translated.npy'));
+      let err = 0;
+      for (let i = 0; i < want.data.length; i++) err = Math.max(err, Math.abs(translated.data[i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+      console.log(`  (h) translator ONNX on the 1000 held-out rows: max |diff|/(1+|value|) vs CLI translated.npy = ${err.toExponential(2)}`);
+      assert.deepEqual(translated.dims, [1000, 64]);
+      assert.ok(err <= 1e-5, `translator ONNX vs CLI: ${err}`);
+
+      // 2. stitched model: mlp_a's encoder → translator → mlp_b's classifier, raw images in
+      const stOnnx = path.join(ws, 'stitched-ab.onnx');
+      rmSync(stOnnx, { force: true });
+      await w.clearNotifications();
+      t0 = Date.now();
+      await frame.locator('#export-stitched').click();
+      await w.pickQuickItem('mlp_a.encoder.onnx', { title: /Export Stitched Model \(1\/3\)/ });
+      await w.pickQuickItem('mlp_b.classifier.onnx', { title: /Export Stitched Model \(2\/3\)/ });
+      const d = await w.answerSaveDialog(stOnnx, { suggested: /\/stitched\.onnx$/ });
+      assert.deepEqual(d.prompts, [], 'no question for a new file');
+      await w.notification(/Stitched model saved to/).first().waitFor({ state: 'visible', timeout: 60_000 });
+      timings['(h) export stitched ONNX (click to toast)'] = Date.now() - t0;
+      await frame.waitForFunction((file: string) => document.getElementById('export-status')?.textContent === `Saved ${file}`, stOnnx, { timeout: 10_000 });
+      const images = loadNpy(path.join(ws, 'images_test.npy'));
+      const logits = await runOnnx(stOnnx, Float32Array.from(images.data, (v) => v / 255), [1000, 1, 28, 28]);
+      assert.deepEqual(logits.dims, [1000, 10]);
+      const labels = loadNpy(path.join(ws, 'labels.npy')).data.subarray(2000);
+      let correct = 0;
+      for (let i = 0; i < 1000; i++) {
+        let best = 0;
+        for (let j = 1; j < 10; j++) if (logits.data[i * 10 + j] > logits.data[i * 10 + best]) best = j;
+        if (best === labels[i]) correct++;
+      }
+      const cliAccuracy = JSON.parse(readFileSync(path.join(fit.out, 'result.json'), 'utf8')).stitched.stitched.accuracy;
+      console.log(`  (h) stitched ONNX on the raw test images: accuracy ${correct / 1000} (CLI stitched accuracy ${cliAccuracy})`);
+      assert.ok(Math.abs(correct / 1000 - cliAccuracy) <= 0.002, `stitched ONNX ${correct / 1000} vs CLI ${cliAccuracy}`);
+      rmSync(fit.out, { recursive: true, force: true });
+    },
+    ctx,
+  );
+
+  scenario(
+    '(i) palette: Fit from raw data + two encoders (images → mlp_a, ae), reconstruction decoder with originals; equals the CLI',
+    async () => {
+      const w = wb!;
+      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
+      const raw = step(1, 'Raw data \\+ two models');
+      const embA = path.join(ws, 'images_test.mlp_a.encoder.npy');
+      const embB = path.join(ws, 'images_test.ae.encoder.npy');
+      for (const f of [embA, embB]) rmSync(f, { force: true });
+      await w.clearNotifications();
+      const t0 = Date.now();
+      await w.runCommand(FIT_TITLE);
+      await w.pickQuickItem('Embed raw data with two ONNX models…', { title: step(1, 'Source embeddings') });
+      await w.pickQuickItem('images_test.npy', { title: raw, hint: /Raw data/ });
+      await w.pickQuickItem('mlp_a.encoder.onnx', { title: raw, hint: /Source encoder/ });
+      await w.pickQuickItem('cnn.encoder.onnx', { title: raw, hint: /Target encoder/ });
+      // Back returns to the previous sub-step with its answer remembered; choose the autoencoder instead
+      await w.waitForQuickInput({ title: raw, hint: /Where the two embedding files/ });
+      await w.page.locator('.quick-input-widget .action-label.codicon-quick-input-back').first().click();
+      await w.pickQuickItem('ae.encoder.onnx', { title: raw, hint: /Target encoder/ });
+      await w.pickQuickItem('Next to the raw data', { title: raw, hint: /Where the two embedding files/ });
+      await w.pickQuickItem('Sample anchors at random', { title: step(3, 'Anchors') });
+      await w.typeInput('500', { title: step(3, 'Anchors'), hint: /Number of anchors to sample/ });
+      await w.pickQuickItem('ortho', { title: step(4, 'Method') });
+      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
+      await w.pickQuickItem('Every pair that is not an anchor', { title: step(6, 'Held-out pairs') });
+      await w.pickQuickItem('Reconstruction decoder of the target space (.onnx)…', { title: step(7, 'Stitched decoder') });
+      await w.pickQuickItem('ae.decoder.onnx', { title: step(7, 'Stitched decoder'), hint: /Decoder model/ });
+      await w.pickQuickItem('images_test.npy', { title: step(7, 'Stitched decoder'), hint: /Original inputs/ });
+      const title = 'images_test.npy: mlp_a.encoder → ae.encoder';
+      const frame = await w.findWebviewFrame(
+        (t: string) => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes(t) && !!document.querySelector('#recon-grid'),
+        title,
+        180_000,
+      );
+      timings['(i) flow + 2 embeddings + job + panel'] = Date.now() - t0;
+      const panel = await frame.evaluate(() => ({
+        cosine: document.querySelector('[data-figure="cosine"]')?.getAttribute('data-value') ?? null,
+        mse: document.querySelector('[data-stitched="reconstruction"][data-metric="stitchedVsNative"]')?.getAttribute('data-value') ?? null,
+        columns: document.getElementById('recon-grid')?.getAttribute('data-columns') ?? null,
+        originals: document.querySelectorAll('#recon-grid canvas[data-recon="original"]').length,
+      }));
+      assert.equal(panel.columns, '3', 'the grid shows original / native / stitched');
+      assert.equal(panel.originals, 8, 'eight original images');
+
+      // the embeddings were written next to the raw data, and equal the CLI's
+      const work = mkdtempSync(path.join(tmpdir(), 'lt-e2e-raw-'));
+      try {
+        const cliEmbed = (model: string, out: string) => {
+          const r = spawnSync(process.execPath, [CLI_JS, 'embed', '--model', path.join(ws, 'models', model), '--input', path.join(ws, 'images_test.npy'), '--out', out, '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+          assert.equal(r.status, 0, `the CLI embed failed:\n${r.stderr}`);
+        };
+        const cliA = path.join(work, 'a.npy');
+        const cliB = path.join(work, 'b.npy');
+        cliEmbed('mlp_a.encoder.onnx', cliA);
+        cliEmbed('ae.encoder.onnx', cliB);
+        assert.ok(existsSync(embA) && existsSync(embB), 'the two embedding files are next to images_test.npy');
+        const dA = maxAbsDiff(loadNpy(embA), loadNpy(cliA), [1000, 64]);
+        const dB = maxAbsDiff(loadNpy(embB), loadNpy(cliB), [1000, 32]);
+        assert.ok(dA <= 1e-6 && dB <= 1e-6, `embeddings differ from the CLI's: ${dA}, ${dB}`);
+        const out = path.join(work, 'fit');
+        const r = spawnSync(process.execPath, [CLI_JS, 'fit', '--source', cliA, '--target', cliB, '--anchor-count', '500', '--method', 'ortho', '--prep', 'standard', '--decoder', path.join(ws, 'models', 'ae.decoder.onnx'), '--test-inputs', path.join(ws, 'images_test.npy'), '--out', out, '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, `the CLI fit failed:\n${r.stderr}`);
+        const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'));
+        assert.ok(relClose(Number(panel.cosine), result.heldOut.cosine), `cosine: panel ${panel.cosine} vs CLI ${result.heldOut.cosine}`);
+        assert.ok(relClose(Number(panel.mse), result.stitched.stitchedVsNative), `stitched MSE: panel ${panel.mse} vs CLI ${result.stitched.stitchedVsNative}`);
+        console.log(`  (i) embeddings = CLI (max |diff| ${dA}, ${dB}); panel = CLI: cosine ${panel.cosine}, stitched-vs-native MSE ${panel.mse}`);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+      await w.screenshot('fit-from-raw-data');
     },
     ctx,
   );

@@ -295,11 +295,30 @@ describe('results panel', { concurrency: 2, timeout: 120_000 }, () => {
 
     await page.click('#export-translator');
     assert.deepEqual(await lastPosted(page, 'exportTranslator'), { type: 'exportTranslator', runId: 'run-compare' });
+    // stitched export: offered beside the translator, posts this run's id for the host's export command
+    assert.equal(await page.textContent('.toolbar #export-stitched'), 'Export stitched model…');
+    assert.equal(await page.isEnabled('#export-stitched'), true, 'enabled when the host allows ONNX models');
+    await page.click('#export-stitched');
+    assert.deepEqual(await lastPosted(page, 'exportStitched'), { type: 'exportStitched', runId: 'run-compare' });
 
     await send(page, { type: 'exported', ok: true, message: 'Saved /tmp/ranks.csv' });
     await page.waitForFunction(() => document.querySelector('#export-status').textContent === 'Saved /tmp/ranks.csv');
     await send(page, { type: 'exported', ok: false, message: 'Could not write /nope' });
     await page.waitForFunction(() => document.querySelector('#export-status').dataset.ok === 'false');
+    await close(o);
+  });
+
+  test('in Restricted Mode the stitched export is disabled and says why; the translator export stays', async () => {
+    const o = await open();
+    const { page } = o;
+    await send(page, { type: 'show', runId: 'run-restricted', view: views.compare, maxPoints: 2000, modelsAllowed: false });
+    await page.waitForSelector('body[data-rendered="true"][data-run-id="run-restricted"]', { timeout: 5000 });
+    assert.equal(await page.isEnabled('#export-stitched'), false);
+    assert.match((await page.getAttribute('#export-stitched', 'title')) ?? '', /trusted workspace/);
+    assert.equal(await page.isEnabled('#export-translator'), true);
+    const before = (await posted(page)).filter((m) => m.type === 'exportStitched').length;
+    await page.click('#export-stitched', { force: true });
+    assert.equal((await posted(page)).filter((m) => m.type === 'exportStitched').length, before, 'a disabled button posts nothing');
     await close(o);
   });
 

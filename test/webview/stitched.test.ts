@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import type { ClassificationStitching } from '../../src/core/stitching';
 import type { PanelView } from '../../src/core/view';
-import { CLI, ROOT } from '../helpers/cli';
+import { CLI, loadNpy, ROOT } from '../helpers/cli';
 import { attrs, cspViolations, launchBrowser, opaquePixels, openPage, pixelsNear, posted, send, startServer, type PageLog, type TestServer } from './harness';
 
 // Callbacks given to page.evaluate run in the browser; the test build has no DOM lib.
@@ -33,7 +33,7 @@ type Recon = Exclude<NonNullable<PanelView['stitched']>, ClassificationStitching
 let work: string;
 let server: TestServer;
 let browser: Browser;
-const views: Record<'classification' | 'compare' | 'reconstruction', PanelView> = {} as never;
+const views: Record<'classification' | 'compare' | 'reconstruction' | 'originals', PanelView> = {} as never;
 
 async function cliView(name: string, args: string[]): Promise<PanelView> {
   const out = path.join(work, name);
@@ -48,13 +48,15 @@ before(async () => {
   const s = (f: string) => path.join(SAMPLE, f);
   const pairs = ['--anchors', s('anchors.npy'), '--anchor-count', '1000', '--test', s('test_idx.npy')];
   const classifier = ['--source', s('mlp_a.npy'), '--target', s('mlp_b.npy'), ...pairs, '--labels', s('labels.txt'), '--decoder', s('models/mlp_b.classifier.onnx'), '--test-labels', s('labels.npy')];
-  const [classification, compare, reconstruction] = await Promise.all([
+  const recon = ['--source', s('cnn.npy'), '--target', s('ae.npy'), ...pairs, '--decoder', s('models/ae.decoder.onnx')];
+  const [classification, compare, reconstruction, originals] = await Promise.all([
     cliView('classification', ['fit', ...classifier]),
     cliView('compare', ['compare', ...classifier]),
-    cliView('reconstruction', ['fit', '--source', s('cnn.npy'), '--target', s('ae.npy'), ...pairs, '--decoder', s('models/ae.decoder.onnx')]),
+    cliView('reconstruction', ['fit', ...recon]),
+    cliView('originals', ['fit', ...recon, '--test-inputs', s('images_test.npy')]),
     up,
   ]);
-  Object.assign(views, { classification, compare, reconstruction });
+  Object.assign(views, { classification, compare, reconstruction, originals });
 });
 
 after(async () => {
@@ -368,6 +370,47 @@ describe('results panel: stitched decoder', { concurrency: 2, timeout: 120_000 }
     assert.equal(await page.evaluate(() => window.getComputedStyle(document.querySelector('canvas[data-recon]')).imageRendering), 'pixelated');
     await page.screenshot({ path: path.join(SHOTS, 'stitched-reconstruction.png'), fullPage: true });
     await page.locator('#stitched').screenshot({ path: path.join(SHOTS, 'stitched-reconstruction-section.png') });
+    await close(o);
+  });
+
+  test('reconstruction with --test-inputs: original / native / stitched per item, the original\'s pixels are the raw image', async () => {
+    const o = await open();
+    const { page } = o;
+    const s = views.originals.stitched as Recon;
+    assert.equal(s.samples.original?.file, 'images_test.npy');
+    assert.deepEqual(s.samples.original?.imageShape, [28, 28]);
+    await show(page, 'run-originals', views.originals);
+    assert.equal(await page.getAttribute('#recon-grid', 'data-columns'), '3');
+    assert.equal(await page.locator('#stitched [data-original-missing]').count(), 0);
+    assert.match((await page.textContent('#recon-note')) ?? '', /original \(the raw input\)/);
+    // the held-out pairs are test_idx.npy's rows, in order: item i is images_test.npy's row i
+    const images = loadNpy(path.join(SAMPLE, 'images_test.npy'));
+    const order = loadNpy(path.join(SAMPLE, 'test_idx.npy')).data;
+    assert.equal(s.samples.keys.length, 8);
+    for (const [i, key] of s.samples.keys.entries()) {
+      assert.equal(key, String(order[i]), 'keys are the held-out rows of test_idx.npy');
+      assert.deepEqual(await attrs(page, `#recon-grid [data-key="${key}"] canvas`, 'data-recon'), ['original', 'native', 'stitched']);
+      const sel = `#recon-grid [data-key="${key}"] canvas[data-recon="original"]`;
+      assert.match((await page.getAttribute(sel, 'aria-label')) ?? '', new RegExp(`Original input of item ${key} \\(28×28`));
+      const pixels = await page.evaluate((q: string) => {
+        const c = document.querySelector(q);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const out: number[] = [];
+        for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) out.push(d[(y * 3 * c.width + x * 3) * 4]);
+        return out;
+      }, sel);
+      // stored as round(v / 255, 3) and drawn as round(255 · value): exactly the uint8 pixel again
+      assert.deepEqual(pixels, Array.from(images.data.subarray(i * 784, (i + 1) * 784)), `item ${key}: original pixels`);
+    }
+    await page.locator('#stitched').screenshot({ path: path.join(SHOTS, 'stitched-reconstruction-originals.png') });
+    await close(o);
+  });
+
+  test('reconstruction without --test-inputs says how to get the originals', async () => {
+    const o = await open();
+    await show(o.page, 'run-recon-no-originals', views.reconstruction);
+    assert.equal(await o.page.getAttribute('#recon-grid', 'data-columns'), '2');
+    assert.match((await o.page.textContent('#stitched [data-original-missing]')) ?? '', /--test-inputs/);
     await close(o);
   });
 

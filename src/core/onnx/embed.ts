@@ -376,7 +376,7 @@ function planRowShape(model: OnnxModel, spec: TensorInfo, src: InputTensor): num
 }
 
 /** Rows of the input file, decoded chunk by chunk. */
-interface InputTensor {
+export interface InputTensor {
   readonly path: string;
   readonly dtype: string;
   readonly shape: number[];
@@ -388,7 +388,7 @@ interface InputTensor {
   close(): Promise<void>;
 }
 
-async function openInputTensor(path: string, array: string | undefined, signal: AbortSignal | undefined): Promise<InputTensor> {
+export async function openInputTensor(path: string, array: string | undefined, signal: AbortSignal | undefined): Promise<InputTensor> {
   if (extname(path).toLowerCase() !== '.npy') {
     const table = await readEmbeddings(path, { array, signal });
     const { rows, cols, data } = table.matrix;
@@ -479,7 +479,7 @@ function toScaledFloat32(values: FloatArray, scale: number): Float32Array {
   return out;
 }
 
-function isUint8(dtype: string): boolean {
+export function isUint8(dtype: string): boolean {
   return /^[|<>=]?u1$/.test(dtype) || /^(?:U8|uint8)$/i.test(dtype);
 }
 

@@ -38,7 +38,7 @@ function app(): HTMLElement {
   return document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
 }
 
-function render(runId: string, view: PanelView): void {
+function render(runId: string, view: PanelView, modelsAllowed: boolean): void {
   const t0 = performance.now();
   document.body.dataset.rendered = 'false';
   for (const s of current?.sections ?? []) s.destroy();
@@ -53,6 +53,18 @@ function render(runId: string, view: PanelView): void {
   jsonBtn.addEventListener('click', () => exportJson(post, view, runId));
   csvBtn.addEventListener('click', () => exportCsv(post, view, runId));
   trBtn.addEventListener('click', () => post({ type: 'exportTranslator', runId }));
+  const stBtn = h(
+    'button',
+    {
+      type: 'button',
+      id: 'export-stitched',
+      title: modelsAllowed ? 'Save source encoder → this translator → target decoder as one ONNX model' : 'ONNX models are loaded only in trusted workspaces: trust this workspace to export a stitched model',
+      disabled: !modelsAllowed,
+    },
+    icon('link'),
+    'Export stitched model…',
+  );
+  stBtn.addEventListener('click', () => post({ type: 'exportStitched', runId }));
 
   const grid = h('div', { class: 'charts' });
   const worst = renderWorstPairs(view, selection);
@@ -68,7 +80,7 @@ function render(runId: string, view: PanelView): void {
   const missing = view.headlineOn === 'anchors' ? h('p', { class: 'muted' }, 'Per-pair charts need held-out pairs; this run has none.') : null;
 
   root.replaceChildren(
-    h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Export' }, jsonBtn, csvBtn, trBtn, statusEl),
+    h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Export' }, jsonBtn, csvBtn, trBtn, stBtn, statusEl),
     renderHeader(view),
     renderWarnings(view) ?? '',
     renderHeadline(view),
@@ -119,7 +131,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (m.type === 'show') {
     if (!m.view || m.view.schema !== 'latent-translator/view') return renderError('The run has no readable view (view.json): re-run it to rebuild the panel.');
     try {
-      render(m.runId, m.view);
+      render(m.runId, m.view, m.modelsAllowed !== false);
     } catch (err) {
       renderError(err instanceof Error ? err.message : String(err));
     }

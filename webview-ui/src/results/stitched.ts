@@ -248,7 +248,7 @@ function confusionTable(s: ClassificationStitching, k: InputKey): TableData {
 // ---------------------------------------------------------------- samples
 
 function samplesSection(s: Reconstruction): HTMLElement {
-  const { keys, native, stitched, imageShape } = s.samples;
+  const { keys, native, stitched, imageShape, original } = s.samples;
   const header = h('div', { class: 'section-header' }, h('h3', { id: 'recon-samples-heading' }, 'Decoded samples'));
   const section = h('section', { class: 'chart-section recon-section', 'data-chart-section': 'recon-samples', 'aria-labelledby': 'recon-samples-heading' }, header);
   if (!imageShape || !keys.length) {
@@ -256,14 +256,25 @@ function samplesSection(s: Reconstruction): HTMLElement {
     return section;
   }
   const [rows, cols] = imageShape;
-  section.append(h('p', { class: 'note muted' }, `The first ${keys.length} held-out items, decoded from the target's own embedding (native) and from the translated source embedding (stitched): ${rows}×${cols} grayscale, values clamped to [0, 1], drawn ${SCALE}× larger. The MSE is of the shown (rounded) values.`));
-  const grid = h('div', { id: 'recon-grid', class: 'recon-grid', role: 'list', 'aria-label': 'Decoded samples, native and stitched' });
+  // originals are drawn only when they are images too (their own shape: e.g. 1×28×28 → 28×28)
+  const originals = original?.imageShape ? { ...original, shape: original.imageShape } : null;
+  const columns = originals ? 'original (the raw input), native (decoded from the target\'s own embedding) and stitched (decoded from the translated source embedding)' : 'native (decoded from the target\'s own embedding) and stitched (decoded from the translated source embedding)';
+  section.append(h('p', { class: 'note muted', id: 'recon-note' }, `The first ${keys.length} held-out items: ${columns}; ${rows}×${cols} grayscale, values clamped to [0, 1], drawn ${SCALE}× larger. The MSE is of the shown (rounded) decoded values.`));
+  if (original && !originals) section.append(h('p', { class: 'note muted', 'data-original-missing': '' }, `The inputs in ${original.file} are not 2-D images, so the originals are not drawn.`));
+  else if (!original) section.append(h('p', { class: 'note muted', 'data-original-missing': '' }, 'Originals are not shown: give the held-out items\' raw inputs (--test-inputs, or the fit flow\'s decoder step) to see them beside the decodings.'));
+  const grid = h('div', { id: 'recon-grid', class: 'recon-grid', 'data-columns': originals ? 3 : 2, role: 'list', 'aria-label': originals ? 'Held-out items: original, native and stitched' : 'Decoded samples, native and stitched' });
   keys.forEach((key, i) => {
     const mse = itemMse(native[i], stitched[i]);
     grid.append(h(
       'div',
       { class: 'recon-item', role: 'listitem', 'data-key': key, 'data-mse': mse === null ? null : String(mse) },
-      h('div', { class: 'recon-pair' }, image('native', key, native[i], rows, cols), image('stitched', key, stitched[i], rows, cols)),
+      h(
+        'div',
+        { class: 'recon-pair' },
+        originals ? image('original', key, originals.rows[i], originals.shape[0], originals.shape[1]) : null,
+        image('native', key, native[i], rows, cols),
+        image('stitched', key, stitched[i], rows, cols),
+      ),
       h('div', { class: 'recon-key' }, h('span', { class: 'muted' }, 'key '), h('span', { 'data-col': 'key' }, key), mse === null ? null : h('span', { class: 'muted' }, ` · MSE ≈ ${compact(mse, 3)}`)),
     ));
   });
@@ -278,8 +289,10 @@ function itemMse(a: number[] | undefined, b: number[] | undefined): number | nul
   return sum / a.length;
 }
 
-function image(which: 'native' | 'stitched', key: string, values: number[] | undefined, rows: number, cols: number): HTMLElement {
-  const label = `${which === 'native' ? 'Native' : 'Stitched'} decoding of item ${key} (${rows}×${cols} grayscale image)`;
+const IMAGE_LABELS: Record<'original' | 'native' | 'stitched', string> = { original: 'Original input', native: 'Native decoding', stitched: 'Stitched decoding' };
+
+function image(which: 'original' | 'native' | 'stitched', key: string, values: number[] | undefined, rows: number, cols: number): HTMLElement {
+  const label = `${IMAGE_LABELS[which]} of item ${key} (${rows}×${cols} grayscale image)`;
   const canvas = h('canvas', { width: cols * SCALE, height: rows * SCALE, role: 'img', 'aria-label': label, 'data-recon': which, class: 'recon-image' });
   canvas.textContent = label;
   paint(canvas, values ?? [], rows, cols);
