@@ -35,7 +35,7 @@ async function handle(req: Exclude<ComputeRequest, { type: 'cancel' }>): Promise
         send({ type: 'result', id: req.id, result: await runJobRequest(req.id, req.params, controller.signal) });
         return;
       case 'inspect':
-        send({ type: 'result', id: req.id, result: await inspectFile(req.params.path, { array: req.params.array, signal: controller.signal }) });
+        send({ type: 'result', id: req.id, result: await inspectFile(req.params.path, { array: req.params.array, maxRows: req.params.maxRows, signal: controller.signal }) });
         return;
       case 'export':
         await exportTranslator(req.params);

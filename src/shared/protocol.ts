@@ -35,6 +35,8 @@ export interface JobResult {
 export interface InspectParams {
   path: string;
   array?: string;
+  /** Refuse files with more rows (the latentTranslator.maxRows setting). */
+  maxRows?: number;
 }
 
 export type InspectResult = Inspection;
