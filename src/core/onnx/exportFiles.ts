@@ -21,6 +21,8 @@ export interface ExportRequest {
   /** ai.onnx opset of the translator graph (default 17). */
   opset?: number;
   force: boolean;
+  /** Checked between the steps (read, stitch, write): LatentError('cancelled'), nothing written. */
+  signal?: AbortSignal;
 }
 
 export type ExportDone =
@@ -36,7 +38,11 @@ export async function exportTranslator(o: ExportRequest): Promise<ExportDone> {
   if (!o.encoder && o.encoderOutput) throw new LatentError('usage', '--encoder-output needs --encoder');
   if (!o.decoder && o.decoderInput) throw new LatentError('usage', '--decoder-input needs --decoder');
   await checkOutputs(path.dirname(o.out), [path.basename(o.out)], o.force);
+  const cancelled = () => {
+    if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+  };
   const t = await readTranslator(o.translator);
+  cancelled();
 
   if (ext === '.npy') {
     await writeNpy(o.out, t.map.W, { force: o.force });
@@ -49,12 +55,15 @@ export async function exportTranslator(o: ExportRequest): Promise<ExportDone> {
       parts.push({ bytes: await readModel(o.encoder, 'encoder'), role: 'encoder', prefix: 'enc/', file: o.encoder, output: o.encoderOutput, outputOption: '--encoder-output' });
     }
     parts.push({ bytes, role: 'translator', prefix: 'tr/', file: o.translator });
+    cancelled();
     if (o.decoder) {
       parts.push({ bytes: await readModel(o.decoder, 'decoder'), role: 'decoder', prefix: 'dec/', file: o.decoder, input: o.decoderInput, inputOption: '--decoder-input' });
     }
+    cancelled();
     bytes = stitchChain(parts);
   }
-  await writeOnnx(o.out, bytes, { force: o.force });
+  cancelled();
+  await writeOnnx(o.out, bytes, { force: o.force, signal: o.signal });
   return { kind: 'onnx', translator: t, bytes: bytes.length, signature: onnxSignature(bytes) };
 }
 
