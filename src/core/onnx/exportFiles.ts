@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LatentError } from '../errors';
 import { writeNpy } from '../io';
+import { EXPORT_MODEL, refusePickle } from '../io/pickle';
 import { checkOutputs } from '../outputs';
 import { translatorFromJson, type Translator } from '../translator';
 import { onnxSignature, stitchChain, translatorToOnnx, writeOnnx, type StitchPart } from './index';
@@ -37,6 +38,7 @@ export async function exportTranslator(o: ExportRequest): Promise<ExportDone> {
   }
   if (!o.encoder && o.encoderOutput) throw new LatentError('usage', '--encoder-output needs --encoder');
   if (!o.decoder && o.decoderInput) throw new LatentError('usage', '--decoder-input needs --decoder');
+  for (const model of [o.encoder, o.decoder]) if (model) refusePickle(model, EXPORT_MODEL);
   await checkOutputs(path.dirname(o.out), [path.basename(o.out)], o.force);
   const cancelled = () => {
     if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
@@ -78,6 +80,7 @@ export async function readTranslator(file: string): Promise<Translator> {
 }
 
 async function readModel(file: string, role: string): Promise<Uint8Array> {
+  refusePickle(file, EXPORT_MODEL);
   try {
     const st = await fs.stat(file);
     if (st.isDirectory()) throw new LatentError('io', `cannot read the ${role} model: is a directory`, file);
