@@ -4,6 +4,8 @@
  * nothing is stored; at the limit it works.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
@@ -44,13 +46,17 @@ describe('latentTranslator.maxRows', function () {
   });
 
   it('refuses to inspect such a file, with the same message', async () => {
-    const file = path.join(ws, 'cnn.npy');
-    const uri = vscode.Uri.from({ scheme: 'latent-translator-inspect', path: '/Inspect cnn.npy.md', query: encodeURIComponent(file) });
+    // A copy no other test has inspected: an open inspection document would be reused as it is.
+    const dir = mkdtempSync(path.join(tmpdir(), 'lt-host-rows-'));
+    const file = path.join(dir, 'rows.npy');
+    copyFileSync(path.join(ws, 'cnn.npy'), file);
+    const uri = vscode.Uri.from({ scheme: 'latent-translator-inspect', path: '/Inspect rows.npy.md', query: encodeURIComponent(file) });
     await assert.rejects(Promise.resolve(vscode.workspace.openTextDocument(uri)), (e: Error) => {
       assert.ok(e.message.includes(`${file}: file has ${SAMPLE_ROWS} rows`), e.message);
       assert.ok(e.message.includes('latentTranslator.maxRows'), e.message);
       return true;
     });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts a file of exactly maxRows rows', async () => {
