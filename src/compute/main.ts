@@ -35,10 +35,10 @@ async function handle(req: Exclude<ComputeRequest, { type: 'cancel' }>): Promise
         send({ type: 'result', id: req.id, result: await runJobRequest(req.id, req.params, controller.signal) });
         return;
       case 'inspect':
-        send({ type: 'result', id: req.id, result: await inspectFile(req.params.path, { array: req.params.array, signal: controller.signal }) });
+        send({ type: 'result', id: req.id, result: await inspectFile(req.params.path, { array: req.params.array, maxRows: req.params.maxRows, signal: controller.signal }) });
         return;
       case 'export':
-        await exportTranslator(req.params);
+        await exportTranslator({ ...req.params, signal: controller.signal });
         send({ type: 'result', id: req.id, result: { written: req.params.out } });
         return;
       case 'embed': {

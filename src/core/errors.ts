@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'anchors' // too few or invalid anchors
   | 'usage' // bad command-line or option values
   | 'exists' // output exists and overwriting was not allowed
+  | 'limit' // more rows than the caller allows (ReadOptions.maxRows)
   | 'cancelled';
 
 export class LatentError extends Error {

@@ -22,7 +22,7 @@ export interface Inspection {
   columns: { mean: number; std: number }[];
 }
 
-export async function inspectFile(path: string, options: Pick<ReadOptions, 'array' | 'signal'> = {}): Promise<Inspection> {
+export async function inspectFile(path: string, options: Pick<ReadOptions, 'array' | 'signal' | 'maxRows'> = {}): Promise<Inspection> {
   const t = await readEmbeddings(path, { ...options, allowNonFinite: true });
   const { rows, cols, data } = t.matrix;
   const norms = new Float64Array(rows);

@@ -54,6 +54,8 @@ export interface InputOptions {
   testLabels?: string;
   /** Raw model inputs (any rank, rows first) per held-out pair or per source row: the originals drawn beside decoded samples. */
   testInputs?: string;
+  /** Refuse embedding files with more rows than this (ReadOptions.maxRows); default: no limit. */
+  maxRows?: number;
   threads?: number;
   signal?: AbortSignal;
   onEvent?: ProgressListener;
@@ -100,7 +102,7 @@ export async function prepareJob(o: InputOptions): Promise<PreparedJob> {
   };
   const read = (path: string, array: string | undefined, metadata: string | undefined, step: string) =>
     timed(step, timings, o.onEvent, () =>
-      readEmbeddings(path, { array, idColumn: o.idColumn, labelColumn: o.labelColumn, metadata, signal: o.signal } satisfies ReadOptions),
+      readEmbeddings(path, { array, idColumn: o.idColumn, labelColumn: o.labelColumn, metadata, maxRows: o.maxRows, signal: o.signal } satisfies ReadOptions),
     );
   const source = await read(o.source, o.sourceArray, o.sourceMetadata, 'read source');
   const target = await read(o.target, o.targetArray, o.targetMetadata, 'read target');

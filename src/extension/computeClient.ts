@@ -3,10 +3,13 @@
  * starts it on first use, matches responses to requests by id, forwards
  * progress, cancels (and kills it when a cancel is not honoured within a
  * second), and turns a crash into a clear error; the next request starts a
- * fresh process.
+ * fresh process. A process killed while writing a file cannot remove its
+ * temporary file: the client removes it once the process has exited.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
+import { removeTempFilesOf } from '../core/io/atomic';
+import { MAX_ROWS_SETTING } from './config';
 import type { ComputeError, ComputeMessage, ComputeRequest, EmbedParams, ExportParams, InspectParams, InspectResult, JobParams, JobResult } from '../shared/protocol';
 
 type RequestBody =
@@ -18,7 +21,8 @@ type RequestBody =
 
 export class ComputeRequestError extends Error {
   constructor(readonly error: ComputeError) {
-    super(error.message);
+    // The extension's only row limit is the setting: say which one to raise.
+    super(error.code === 'limit' ? `${error.message} (the "${MAX_ROWS_SETTING}" setting); raise it to load this file` : error.message);
   }
   get cancelled(): boolean {
     return this.error.code === 'cancelled';
@@ -29,6 +33,12 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (m: Extract<ComputeMessage, { type: 'progress' | 'warning' }>) => void;
+  /** Files the request writes (atomically): their temporary files go if the process dies. */
+  outputs: string[];
+  /** Cancel requested and not honoured in time: the process was killed for it. */
+  killedForCancel?: boolean;
+  /** The process serving it (an old process exiting late must not fail a new one's requests). */
+  child: ChildProcess;
 }
 
 /** How long a cancel may take before the process is killed. */
@@ -57,23 +67,23 @@ export class ComputeClient implements vscode.Disposable {
     return this.request({ type: 'inspect', params }, token) as Promise<InspectResult>;
   }
 
-  exportTranslator(params: ExportParams): Promise<{ written: string }> {
-    return this.request({ type: 'export', params }) as Promise<{ written: string }>;
+  exportTranslator(params: ExportParams, token?: vscode.CancellationToken): Promise<{ written: string }> {
+    return this.request({ type: 'export', params }, token, undefined, [params.out]) as Promise<{ written: string }>;
   }
 
   embed(params: EmbedParams, token?: vscode.CancellationToken, onProgress?: Pending['onProgress']): Promise<{ rows: number; dims: number; out: string }> {
-    return this.request({ type: 'embed', params }, token, onProgress) as Promise<{ rows: number; dims: number; out: string }>;
+    return this.request({ type: 'embed', params }, token, onProgress, [params.out]) as Promise<{ rows: number; dims: number; out: string }>;
   }
 
   ping(): Promise<{ pong: true; pid: number }> {
     return this.request({ type: 'ping' }) as Promise<{ pong: true; pid: number }>;
   }
 
-  private request(body: RequestBody, token?: vscode.CancellationToken, onProgress?: Pending['onProgress']): Promise<unknown> {
+  private request(body: RequestBody, token?: vscode.CancellationToken, onProgress?: Pending['onProgress'], outputs: string[] = []): Promise<unknown> {
     const child = this.ensure();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
+      this.pending.set(id, { resolve, reject, onProgress, outputs, child });
       const cancel = token?.onCancellationRequested(() => this.cancel(id));
       const done = () => cancel?.dispose();
       const p = this.pending.get(id)!;
@@ -96,10 +106,12 @@ export class ComputeClient implements vscode.Disposable {
     this.child?.send({ type: 'cancel', id } satisfies ComputeRequest);
     const child = this.child;
     setTimeout(() => {
-      // A step that does not check the signal (a long decomposition) is stopped the hard way.
-      if (this.pending.has(id) && this.child === child) {
+      // A step that does not check the signal (a long decomposition) is stopped the hard way;
+      // the request settles as cancelled when the process has exited (see ensure()).
+      const p = this.pending.get(id);
+      if (p && this.child === child) {
         this.log.warn(`request ${id} did not stop within ${CANCEL_GRACE_MS} ms: stopping the compute process`);
-        this.settle(id, { type: 'error', id, error: { message: 'cancelled', code: 'cancelled' } });
+        p.killedForCancel = true;
         this.kill();
       }
     }, CANCEL_GRACE_MS);
@@ -123,10 +135,13 @@ export class ComputeClient implements vscode.Disposable {
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
-      if (this.pending.size) this.log.error(`compute process ${child.pid} stopped (${reason}) with ${this.pending.size} request(s) in flight`);
+      const inFlight = [...this.pending].filter(([, p]) => p.child === child);
+      if (inFlight.length) this.log.error(`compute process ${child.pid} stopped (${reason}) with ${inFlight.length} request(s) in flight`);
       else this.log.info(`compute process ${child.pid} stopped (${reason})`);
-      for (const id of [...this.pending.keys()]) {
-        this.settle(id, { type: 'error', id, error: { message: `the compute process stopped unexpectedly (${reason})`, code: 'crash' } });
+      for (const [id, p] of inFlight) {
+        const error = p.killedForCancel ? { message: 'cancelled', code: 'cancelled' } : { message: `the compute process stopped unexpectedly (${reason})`, code: 'crash' };
+        this.pending.delete(id);
+        void this.removeTempFiles(p.outputs, child.pid).finally(() => p.reject(new ComputeRequestError(error)));
       }
     });
     child.on('error', (e) => this.log.error(`compute process error: ${e.message}`));
@@ -151,6 +166,13 @@ export class ComputeClient implements vscode.Disposable {
     this.pending.delete(id);
     if (m.type === 'result') p.resolve(m.result);
     else p.reject(new ComputeRequestError(m.error));
+  }
+
+  private async removeTempFiles(outputs: string[], pid: number | undefined): Promise<void> {
+    if (pid === undefined) return;
+    for (const out of outputs) {
+      for (const f of await removeTempFilesOf(out, pid)) this.log.info(`removed ${f}, left by the stopped compute process`);
+    }
   }
 
   /** Stops the process (the next request starts a new one). */

@@ -12,7 +12,12 @@ export interface Settings {
   maxPointsDrawn: number;
   computeThreads: number;
   reuseComputeProcess: boolean;
+  /** Rows loaded from one file at most (fit, compare, inspect). */
+  maxRows: number;
 }
+
+/** The setting named in the message that refuses a file with more rows. */
+export const MAX_ROWS_SETTING = 'latentTranslator.maxRows';
 
 export function settings(): Settings {
   const c = vscode.workspace.getConfiguration('latentTranslator');
@@ -26,5 +31,6 @@ export function settings(): Settings {
     maxPointsDrawn: Math.max(100, Math.floor(c.get<number>('maxPointsDrawn', 2000))),
     computeThreads: Math.max(0, Math.floor(c.get<number>('computeThreads', 0))),
     reuseComputeProcess: c.get<boolean>('reuseComputeProcess', true),
+    maxRows: Math.max(2, Math.floor(c.get<number>('maxRows', 500_000))),
   };
 }

@@ -13,8 +13,10 @@ import { fitFlow, SOURCE_KEY, TARGET_KEY } from './fitFlow';
 import { INSPECT_SCHEME, InspectProvider } from './inspect';
 import { JobRunner, type JobRequest } from './jobRunner';
 import { pickOnnxModel } from './modelPick';
+import { ModelJobs, requireTrust, type EmbedDone } from './modelJobs';
 import { ResultsPanels, RESULTS_VIEW_TYPE, RunsViewProvider, RUNS_VIEW_ID } from './panels';
 import { RunStore, type RunRecord } from './runStore';
+import type { EmbedParams, ExportParams } from '../shared/protocol';
 
 /** What activate returns: used by the in-host tests. */
 export interface LatentTranslatorApi {
@@ -22,6 +24,12 @@ export interface LatentTranslatorApi {
   listRuns(): Promise<RunRecord[]>;
   computePid(): number | undefined;
   killCompute(): void;
+  /** The message of the last fit/compare job that failed. */
+  lastJobError(): string | undefined;
+  /** What Embed with ONNX Model runs once its questions are answered; undefined when cancelled, throws on failure. */
+  embed(params: EmbedParams, cancel?: vscode.CancellationToken): Promise<EmbedDone | undefined>;
+  /** What Export Translator / Export Stitched Model run once the files are chosen; the same contract. */
+  exportModel(params: ExportParams, cancel?: vscode.CancellationToken): Promise<{ written: string } | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): LatentTranslatorApi {
@@ -32,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
   const runner = new JobRunner(compute, runs, log);
   const panels = new ResultsPanels(context.extensionUri, runs, log);
   const inspect = new InspectProvider(compute);
+  const modelJobs = new ModelJobs(compute, log);
   void runs.sweep();
 
   const runAndShow = async (request: JobRequest) => {
@@ -129,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
       const translator = path.join(runs.dir(id), 'translator.json');
       // The save dialog already confirmed replacing an existing file.
       if (target.fsPath.toLowerCase().endsWith('.json')) await vscode.workspace.fs.copy(vscode.Uri.file(translator), target, { overwrite: true });
-      else await compute.exportTranslator({ translator, out: target.fsPath, force: true });
+      else if (!(await modelJobs.export({ translator, out: target.fsPath, force: true }))) return;
       log.info(`exported translator of run ${id} to ${target.fsPath}`);
       panels.notify(id, true, `Saved ${target.fsPath}`);
       void vscode.window.showInformationMessage(`Translator saved to ${vscode.workspace.asRelativePath(target)}.`);
@@ -162,8 +171,7 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
         saveLabel: 'Export Stitched Model',
       });
       if (!target) return;
-      // The save dialog already confirmed replacing an existing file.
-      await compute.exportTranslator({ translator: path.join(runs.dir(id), 'translator.json'), encoder, decoder, out: target.fsPath, force: true });
+      if (!(await modelJobs.export({ translator: path.join(runs.dir(id), 'translator.json'), encoder, decoder, out: target.fsPath, force: true }))) return;
       log.info(`exported stitched model ${encoder} → run ${id} → ${decoder} to ${target.fsPath}`);
       panels.notify(id, true, `Saved ${target.fsPath}`);
       void vscode.window.showInformationMessage(`Stitched model saved to ${vscode.workspace.asRelativePath(target)}: it takes the encoder's input and gives the decoder's output.`);
@@ -182,12 +190,9 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
         saveLabel: 'Save Embeddings',
       });
       if (!target) return;
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Embedding ${path.basename(input)}`, cancellable: true }, (progress, token) =>
-        compute.embed({ model, input, out: target.fsPath, force: true }, token, (m) => {
-          if (m.type === 'progress' && m.fraction !== undefined) progress.report({ message: `${Math.round(m.fraction * 100)}%` });
-        }),
-      );
-      log.info(`embedded ${r.rows} rows of ${input} with ${model} into ${r.out} (${r.dims} dims)`);
+      // The save dialog already confirmed replacing an existing file.
+      const r = await modelJobs.embed({ model, input, out: target.fsPath, force: true });
+      if (!r) return;
       void vscode.window.showInformationMessage(`Embedded ${r.rows} rows into ${vscode.workspace.asRelativePath(r.out)} (${r.dims} dimensions).`);
     }),
 
@@ -223,12 +228,10 @@ export function activate(context: vscode.ExtensionContext): LatentTranslatorApi 
     listRuns: () => runs.list(),
     computePid: () => compute.pid,
     killCompute: () => compute.kill(),
+    lastJobError: () => runner.lastError,
+    embed: (params, cancel) => modelJobs.embed(params, cancel),
+    exportModel: (params, cancel) => modelJobs.export(params, cancel),
   };
-}
-
-/** ONNX models run only in trusted workspaces (Restricted Mode still inspects and fits files). */
-function requireTrust(what: string): void {
-  if (!vscode.workspace.isTrusted) throw new Error(`this workspace is in Restricted Mode: trust it to ${what}`);
 }
 
 async function chooseRun(runs: RunStore, last?: string): Promise<string | undefined> {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Inspection } from '../core/inspect';
 import type { ComputeClient } from './computeClient';
+import { settings } from './config';
 
 export const INSPECT_SCHEME = 'latent-translator-inspect';
 
@@ -70,7 +71,7 @@ export class InspectProvider implements vscode.TextDocumentContentProvider {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const file = decodeURIComponent(uri.query);
-    const result = await this.compute.inspect({ path: file });
+    const result = await this.compute.inspect({ path: file, maxRows: settings().maxRows });
     const text = inspectionMarkdown(result);
     this.cache.set(key, text);
     return text;

@@ -17,6 +17,8 @@ export class JobRunner implements vscode.Disposable {
   private readonly runningChanged = new vscode.EventEmitter<string | null>();
   readonly onRunningChanged = this.runningChanged.event;
   private runningTitle: string | null = null;
+  /** The message of the last job that failed (for the in-host tests). */
+  lastError: string | undefined;
 
   constructor(
     private readonly compute: ComputeClient,
@@ -38,7 +40,7 @@ export class JobRunner implements vscode.Disposable {
       throw new Error('this workspace is in Restricted Mode: trust it to run the decoder model (or fit without a decoder)');
     }
     const { id, dir } = await this.runs.create();
-    const params: JobParams = { ...request, outDir: dir, maxPoints: request.maxPoints ?? settings().maxPointsDrawn };
+    const params: JobParams = { ...request, outDir: dir, maxPoints: request.maxPoints ?? settings().maxPointsDrawn, maxRows: settings().maxRows };
     const title = request.title ?? 'Latent Translator';
     const what = request.methods.length * request.preps.length > 1 ? `comparing ${request.methods.length * request.preps.length} translations` : `fitting ${request.methods[0]}`;
     this.setRunning(title, what);
@@ -69,6 +71,7 @@ export class JobRunner implements vscode.Disposable {
         return undefined;
       }
       const message = e instanceof Error ? e.message : String(e);
+      this.lastError = message;
       this.log.error(`run ${id}: failed: ${message}${e instanceof ComputeRequestError && e.error.cause ? `\n${e.error.cause}` : ''}`);
       void vscode.window.showErrorMessage(`Latent Translator: ${message}`, 'Show Log').then((a) => {
         if (a === 'Show Log') this.log.show();

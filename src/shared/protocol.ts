@@ -37,12 +37,14 @@ export interface JobResult {
 export interface InspectParams {
   path: string;
   array?: string;
+  /** Refuse files with more rows (the latentTranslator.maxRows setting). */
+  maxRows?: number;
 }
 
 export type InspectResult = Inspection;
 
 /** A run's translator as .onnx (alone, or stitched between an encoder and a decoder) or its map W as .npy. */
-export type ExportParams = ExportRequest;
+export type ExportParams = Omit<ExportRequest, 'signal'>;
 
 /** Raw data through a local ONNX encoder into a .npy of embeddings. */
 export type EmbedParams = Pick<EmbedOptions, 'model' | 'input' | 'out' | 'force'>;

@@ -4,7 +4,9 @@
  *   1. the packaged linux-x64 VSIX, installed into code-server, used through the UI on a copy of
  *      samples/fmnist (palette fit flow, panel restored after a window reload, exports through the
  *      save dialog, explorer compare, menus, inspect, cancel);
- *   2. the in-host mocha suites (out/test/host/*.test.js) in the real extension host.
+ *   2. workspace trust: Restricted Mode (inspect and fit work, ONNX models are neither offered nor
+ *      run), then a trusted folder (Embed with ONNX Model works);
+ *   3. the in-host mocha suites (out/test/host/*.test.js) in the real extension host.
  * Then checks that no code-server process survived.
  *
  * Prerequisites: bash scripts/install-tools.sh (code-server, chromium); the build (npm test runs it).
@@ -782,6 +784,129 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
         rmSync(work, { recursive: true, force: true });
       }
       await w.screenshot('fit-from-raw-data');
+    },
+    ctx,
+  );
+});
+
+// ------------------------------------------------------------------------------------------------
+// Workspace trust: the same VSIX with trust enabled, first on a folder the user does not trust
+// (Restricted Mode), then on one the user trusts.
+
+describe('Restricted Mode: workspace trust on, the folder not trusted (then trusted)', { timeout: 15 * 60_000 }, () => {
+  let cs: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const folders: string[] = [];
+  const ctx = () => ({ wb, cs });
+  const EMBED = 'Embed with ONNX Model…';
+
+  before(async () => {
+    const vsix = await linuxVsix();
+    cs = new CodeServer({ name: 'trust', workspaceTrust: true, settings: { 'workbench.list.openMode': 'doubleClick' } });
+    runDirs.push(cs.runDir);
+    await cs.installVsix(vsix);
+    await cs.start();
+    const ws = sampleWorkspace();
+    folders.push(path.dirname(ws));
+    const t = Date.now();
+    wb = await Workbench.launch(cs, { folder: ws });
+    await wb.trustWorkspace(false);
+    timings['(t) trust server + workbench, "No, I don\'t trust"'] = Date.now() - t;
+  });
+
+  after(async () => {
+    await wb?.close();
+    await cs?.stop();
+    if (!process.env.LT_E2E_KEEP) for (const f of folders) rmSync(f, { recursive: true, force: true });
+  });
+
+  scenario(
+    '(t1) Restricted Mode: inspect and fit work; Embed is not offered, the model commands refuse, the fit offers no decoder',
+    async () => {
+      const w = wb!;
+      const ws = path.join(folders[0], 'fmnist');
+      // No setting can name a model: every free-text setting would be a way for a workspace's
+      // .vscode/settings.json to point the extension at a model, so there must be none.
+      const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+      const props: Record<string, { type: string; enum?: unknown[] }> = pkg.contributes.configuration.properties;
+      const freeText = Object.entries(props).filter(([, p]) => p.type !== 'integer' && p.type !== 'boolean' && !p.enum).map(([k]) => k);
+      assert.deepEqual(freeText, [], 'settings that could hold a model path');
+      assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+
+      // the explorer offers Inspect, not Embed (once the extension's menus are registered)
+      let items: string[] = [];
+      for (const end = Date.now() + 30_000; !items.includes(INSPECT) && Date.now() < end; await sleep(1000)) {
+        await w.rightClickExplorer('images_test.npy');
+        items = await w.contextMenuItems();
+        await w.closeContextMenu();
+      }
+      assert.ok(items.includes(INSPECT), `"${INSPECT}" in Restricted Mode (menu: ${JSON.stringify(items)})`);
+      assert.ok(!items.includes(EMBED), `"${EMBED}" must not be offered in Restricted Mode (menu: ${JSON.stringify(items)})`);
+
+      // inspect works
+      await w.rightClickExplorer('cnn.npy');
+      await w.clickContextMenu(INSPECT);
+      const end = Date.now() + 60_000;
+      for (let text = ''; !(/\b3000\b/.test(text) && /\b48\b/.test(text)); text = await w.activeEditorText()) {
+        if (Date.now() > end) assert.fail(`no inspection of cnn.npy showing 3000 rows and 48 dims (editor text: ${text.slice(0, 300)})`);
+        await sleep(250);
+      }
+
+      // the model commands refuse with the reason
+      for (const [command, why] of [
+        [`Latent Translator: ${EMBED}`, /Restricted Mode: trust it to run ONNX models/],
+        ['Latent Translator: Export Stitched Model…', /Restricted Mode: trust it to build a stitched model/],
+      ] as const) {
+        await w.clearNotifications();
+        await w.runCommand(command);
+        await w.notification(why).first().waitFor({ state: 'visible', timeout: 30_000 });
+        assert.ok(!(await w.quickInput().isVisible()), `${command} asked a question in Restricted Mode`);
+      }
+
+      // the fit flow: the decoder step offers only "No decoder", and the fit works
+      await w.clearNotifications();
+      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
+      await w.runCommand(FIT_TITLE);
+      await w.pickQuickItem('mlp_a.npy', { title: step(1, 'Source embeddings') });
+      await w.pickQuickItem('mlp_b.npy', { title: step(2, 'Target embeddings') });
+      await w.pickQuickItem('Anchor file (row indices or ids)…', { title: step(3, 'Anchors') });
+      await w.pickQuickItem('anchors.npy', { title: step(3, 'Anchors') });
+      await w.typeInput('1000', { title: step(3, 'Anchors'), hint: /Number of anchors/ });
+      await w.pickQuickItem('linear', { title: step(4, 'Method') });
+      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
+      await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
+      await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
+      await w.waitForQuickInput({ title: step(7, 'Stitched decoder') });
+      const decoderItems = await w.quickItems();
+      assert.deepEqual(decoderItems, ['No decoder'], 'decoder choices in Restricted Mode');
+      await w.pickQuickItem('No decoder', { title: step(7, 'Stitched decoder') });
+      await w.findWebviewFrame((title: string) => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes(title), 'mlp_a.npy → mlp_b.npy', 180_000);
+      const texts = await w.notificationTexts();
+      assert.ok(!texts.some((x) => /error|failed/i.test(x)), `an error was shown: ${JSON.stringify(texts)}`);
+      assert.ok(!readdirSync(ws).some((f) => f.endsWith('.npy') && f.includes('.encoder')), 'an embedding was written in Restricted Mode');
+      await w.screenshot('restricted-mode-fit');
+    },
+    ctx,
+  );
+
+  scenario(
+    '(t2) trusted: Embed with ONNX Model… is offered and writes the embeddings',
+    async () => {
+      const w = wb!;
+      const ws = sampleWorkspace();
+      folders.push(path.dirname(ws));
+      await w.open(ws);
+      await w.trustWorkspace(true);
+      await w.rightClickExplorer('images_test.npy');
+      await w.clickContextMenu(EMBED);
+      await w.pickQuickItem('cnn.encoder.onnx', { title: /Embed with ONNX Model: encoder/ });
+      const target = path.join(ws, 'images_test.cnn.npy');
+      await w.answerSaveDialog(target, { suggested: /\/images_test\.cnn\.encoder\.npy$/ });
+      await w.notification(/Embedded 1000 rows/).first().waitFor({ state: 'visible', timeout: 60_000 });
+      const header = readFileSync(target).subarray(0, 128).toString('latin1');
+      assert.match(header, /'shape': \(1000, 48\)/, `header of ${target}`);
+      assert.deepEqual(readdirSync(ws).filter((f) => f.includes('.tmp-')), [], 'temporary files left');
+      await w.screenshot('trusted-embed');
     },
     ctx,
   );

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LatentError } from '../errors';
 import { toLatentError } from './common';
@@ -38,6 +38,29 @@ export async function checkWritable(path: string, force: boolean | undefined): P
   if (!force && (await exists(path))) throw existsError(path);
 }
 
+/** The start of the name of every temporary file process `pid` writes for `target`. */
+function tempPrefix(target: string, pid: number): string {
+  return `.${basename(target)}.tmp-${pid}-`;
+}
+
+/**
+ * Removes the temporary files a process that was killed (and so could not abort them) left
+ * for `target`; returns their paths. For the process that started that one, once it has exited.
+ */
+export async function removeTempFilesOf(target: string, pid: number): Promise<string[]> {
+  const dir = dirname(target);
+  const prefix = tempPrefix(target, pid);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
+  await Promise.all(stale.map((p) => unlink(p).catch(() => undefined)));
+  return stale;
+}
+
 /** A temporary file that becomes `target` on commit(). */
 export class TempFile {
   private state: 'open' | 'committed' | 'aborted' = 'open';
@@ -53,7 +76,7 @@ export class TempFile {
 
   static async create(target: string, opts: WriteOptions = {}): Promise<TempFile> {
     await checkWritable(target, opts.force);
-    const tempPath = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tempPath = join(dirname(target), `${tempPrefix(target, process.pid)}${randomBytes(4).toString('hex')}`);
     let fh: FileHandle;
     try {
       fh = await open(tempPath, 'wx', 0o644);

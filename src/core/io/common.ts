@@ -58,6 +58,16 @@ export function checkMaxValues(rows: number, cols: number, maxValues: number | u
   }
 }
 
+/**
+ * Checks a row count against the maxRows limit. `counting`: the reader is still counting (a text
+ * format), so the file has at least `rows` rows rather than exactly that many.
+ */
+export function checkMaxRows(rows: number, maxRows: number | undefined, file: string, counting = false): void {
+  if (maxRows === undefined || rows <= maxRows) return;
+  const what = counting ? `more than ${maxRows} rows (reading stopped there)` : `${rows} rows`;
+  throw new LatentError('limit', `file has ${what}, more than the limit of ${maxRows} rows`, file);
+}
+
 /** Random access to bytes: an open file (optionally a window of it) or a buffer in memory. */
 export interface ByteSource {
   readonly size: number;

@@ -25,7 +25,7 @@
  * Any other non-numeric cell is an error naming the line and column.
  */
 import { LatentError } from '../errors';
-import { checkMaxValues, GrowableFloat64, isNumberCell, parseNumber, quoteCell, describeNonFinite, withNonFinite } from './common';
+import { checkMaxRows, checkMaxValues, GrowableFloat64, isNumberCell, parseNumber, quoteCell, describeNonFinite, withNonFinite } from './common';
 import { readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
 
@@ -274,6 +274,7 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
     }
     for (const rec of recs) consume(rec);
     checkMaxValues(rows, cols, maxValues, path);
+    checkMaxRows(rows, options.maxRows, path, true);
   }
   if (!decided) {
     if (buffered.length === 0) throw new LatentError('format', 'file is empty (no lines with values)', path);
@@ -281,6 +282,7 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
   }
   if (rows === 0) throw new LatentError('shape', header ? 'file has a header line but no rows' : 'file has no rows', path);
   checkMaxValues(rows, cols, maxValues, path);
+  checkMaxRows(rows, options.maxRows, path);
   const table: EmbeddingTable = {
     matrix: { rows, cols, data: values.toArray() },
     ids: idCol !== undefined ? ids : undefined,

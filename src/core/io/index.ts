@@ -21,6 +21,7 @@ import { readList as readListImpl, type ListContents } from './lists';
 import { readNpySource } from './npy';
 import { readNpz } from './npz';
 import { readParquet } from './parquet';
+import { refusePickle } from './pickle';
 import { readSafetensors } from './safetensors';
 import { readWord2vecBinary, readWord2vecText } from './word2vec';
 import type { EmbeddingTable, ReadOptions } from './types';
@@ -75,6 +76,7 @@ async function checkFile(path: string): Promise<void> {
  * then NaN / ±Inf are kept and counted in `nonFinite`.
  */
 export async function readEmbeddings(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
+  refusePickle(path);
   const ext = extname(path).toLowerCase();
   const reader = READERS[ext];
   if (!reader) {
@@ -110,6 +112,7 @@ export async function readEmbeddings(path: string, options: ReadOptions = {}): P
  * or strings (ids), otherwise text with one entry per line.
  */
 export async function readList(path: string): Promise<ListContents> {
+  refusePickle(path);
   await checkFile(path);
   try {
     return await readListImpl(path);

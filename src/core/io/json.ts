@@ -23,7 +23,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LatentError } from '../errors';
-import { checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled, withNonFinite } from './common';
+import { checkMaxRows, checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled, withNonFinite } from './common';
 import { readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
 
@@ -66,6 +66,7 @@ class RowSink {
     this.rows++;
     const { maxValues } = this.options;
     if (this.values.length > (maxValues ?? Infinity)) checkMaxValues(this.rows, this.cols, maxValues, this.path);
+    checkMaxRows(this.rows, this.options.maxRows, this.path, true);
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { LatentError } from '../errors';
 import type { Matrix } from '../matrix';
-import { checkFinite, checkMaxValues, FileSource, formatShape, toLatentError, type ByteSource } from './common';
+import { checkFinite, checkMaxRows, checkMaxValues, FileSource, formatShape, toLatentError, type ByteSource } from './common';
 import { readDense } from './dense';
 import { allocateFor, decodeInto, type ElementType } from './dtype';
 import { parsePyLiteral, PyDict, PyLiteralError, PyTuple } from './pyliteral';
@@ -140,6 +140,7 @@ export interface NpyArray {
 export async function readNpySource(source: ByteSource, file: string, options: ReadOptions = {}, what = ''): Promise<NpyArray> {
   const header = await readNpyHeader(source, file);
   const [rows, cols] = check2D(header, source.size, file, options.maxValues);
+  checkMaxRows(rows, options.maxRows, file);
   const { matrix, nonFinite } = await readDense(
     source,
     { offset: header.dataOffset, rows, cols, type: header.type, fortranOrder: header.fortranOrder },

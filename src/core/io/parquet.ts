@@ -17,7 +17,7 @@
 import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaTree } from 'hyparquet';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
-import { checkMaxValues, DEFAULT_MAX_VALUES, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
+import { checkMaxRows, checkMaxValues, DEFAULT_MAX_VALUES, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import type { EmbeddingTable, ReadOptions } from './types';
 
 type Hyparquet = typeof import('hyparquet');
@@ -331,6 +331,7 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
     const groupSum = metadata.row_groups.reduce((a, rg) => a + Number(rg.num_rows), 0);
     if (groupSum !== totalRows) throw new LatentError('format', `metadata says ${totalRows} rows, the row groups declare ${groupSum}`, path);
     checkMaxValues(totalRows, 1, options.maxValues, path);
+    checkMaxRows(totalRows, options.maxRows, path);
     const wanted = [emb.name, idName, labelName].filter((c): c is string => c !== undefined);
     const ids: string[] = [];
     const labels: string[] = [];

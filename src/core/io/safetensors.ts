@@ -4,7 +4,7 @@
  * then the little-endian tensor data; offsets are relative to the end of the header.
  */
 import { LatentError } from '../errors';
-import { checkMaxValues, formatShape, withFile, withNonFinite } from './common';
+import { checkMaxRows, checkMaxValues, formatShape, withFile, withNonFinite } from './common';
 import { readDense } from './dense';
 import type { ElementType } from './dtype';
 import type { EmbeddingTable, ReadOptions } from './types';
@@ -127,6 +127,7 @@ export async function readSafetensors(path: string, options: ReadOptions = {}): 
       throw new LatentError('shape', `tensor ${JSON.stringify(name)} has shape ${formatShape(info.shape)}: it holds no vectors`, path);
     }
     checkMaxValues(rows, cols, options.maxValues, path);
+    checkMaxRows(rows, options.maxRows, path);
     const [begin, end] = info.data_offsets;
     const need = rows * cols * type.size;
     if (end - begin !== need) {

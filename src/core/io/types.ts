@@ -35,6 +35,12 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Upper bound on values (rows × dims) to load; larger files are refused. Default 2^31 - 1. */
   maxValues?: number;
+  /**
+   * Upper bound on rows; larger files are refused with LatentError('limit'). Formats whose header
+   * declares the row count (npy, npz members, safetensors, word2vec with a header, parquet) are
+   * refused before any value is read; text formats as soon as the limit is passed. Default: none.
+   */
+  maxRows?: number;
   /** Keep NaN/Inf values instead of refusing the file (for inspection); the table then reports how many it has. */
   allowNonFinite?: boolean;
 }

@@ -17,6 +17,7 @@ import { LatentError } from '../errors';
 import {
   CHUNK_BYTES,
   checkFinite,
+  checkMaxRows,
   checkMaxValues,
   describeNonFinite,
   GrowableFloat64,
@@ -51,6 +52,7 @@ export async function readWord2vecText(path: string, options: ReadOptions = {}):
           dim = Number(fields[1]);
           if (count === 0 || dim === 0) throw new LatentError('shape', `line ${lineNo}: header says ${count} words of dimension ${dim}: no vectors`, path);
           checkMaxValues(count, dim, options.maxValues, path);
+          checkMaxRows(count, options.maxRows, path);
           continue;
         }
         dim = fields.length - 1;
@@ -90,6 +92,7 @@ export async function readWord2vecText(path: string, options: ReadOptions = {}):
       }
     }
     checkMaxValues(words.length, Math.max(dim, 0), options.maxValues, path);
+    checkMaxRows(words.length, options.maxRows, path, true);
   }
   if (!started) throw new LatentError('format', 'file is empty', path);
   if (count >= 0 && words.length !== count) throw new LatentError('shape', `header says ${count} words, file has ${words.length}`, path);
@@ -131,6 +134,7 @@ export async function readWord2vecBinary(path: string, options: ReadOptions = {}
     const dim = Number(hm[2]);
     if (count === 0 || dim === 0) throw new LatentError('shape', `header says ${count} words of dimension ${dim}: no vectors`, path);
     checkMaxValues(count, dim, options.maxValues, path);
+    checkMaxRows(count, options.maxRows, path);
     pos = nl + 1;
     // Every entry takes at least a space and 4·dim bytes: check the file can hold `count`
     // of them before allocating count × dim floats (a 12-byte "400000000 5" header

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LatentError } from '../errors';
 import { writeNpy } from '../io';
+import { EXPORT_MODEL, refusePickle } from '../io/pickle';
 import { checkOutputs } from '../outputs';
 import { translatorFromJson, type Translator } from '../translator';
 import { onnxSignature, stitchChain, translatorToOnnx, writeOnnx, type StitchPart } from './index';
@@ -21,6 +22,8 @@ export interface ExportRequest {
   /** ai.onnx opset of the translator graph (default 17). */
   opset?: number;
   force: boolean;
+  /** Checked between the steps (read, stitch, write): LatentError('cancelled'), nothing written. */
+  signal?: AbortSignal;
 }
 
 export type ExportDone =
@@ -35,8 +38,13 @@ export async function exportTranslator(o: ExportRequest): Promise<ExportDone> {
   }
   if (!o.encoder && o.encoderOutput) throw new LatentError('usage', '--encoder-output needs --encoder');
   if (!o.decoder && o.decoderInput) throw new LatentError('usage', '--decoder-input needs --decoder');
+  for (const model of [o.encoder, o.decoder]) if (model) refusePickle(model, EXPORT_MODEL);
   await checkOutputs(path.dirname(o.out), [path.basename(o.out)], o.force);
+  const cancelled = () => {
+    if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+  };
   const t = await readTranslator(o.translator);
+  cancelled();
 
   if (ext === '.npy') {
     await writeNpy(o.out, t.map.W, { force: o.force });
@@ -49,12 +57,15 @@ export async function exportTranslator(o: ExportRequest): Promise<ExportDone> {
       parts.push({ bytes: await readModel(o.encoder, 'encoder'), role: 'encoder', prefix: 'enc/', file: o.encoder, output: o.encoderOutput, outputOption: '--encoder-output' });
     }
     parts.push({ bytes, role: 'translator', prefix: 'tr/', file: o.translator });
+    cancelled();
     if (o.decoder) {
       parts.push({ bytes: await readModel(o.decoder, 'decoder'), role: 'decoder', prefix: 'dec/', file: o.decoder, input: o.decoderInput, inputOption: '--decoder-input' });
     }
+    cancelled();
     bytes = stitchChain(parts);
   }
-  await writeOnnx(o.out, bytes, { force: o.force });
+  cancelled();
+  await writeOnnx(o.out, bytes, { force: o.force, signal: o.signal });
   return { kind: 'onnx', translator: t, bytes: bytes.length, signature: onnxSignature(bytes) };
 }
 
@@ -69,6 +80,7 @@ export async function readTranslator(file: string): Promise<Translator> {
 }
 
 async function readModel(file: string, role: string): Promise<Uint8Array> {
+  refusePickle(file, EXPORT_MODEL);
   try {
     const st = await fs.stat(file);
     if (st.isDirectory()) throw new LatentError('io', `cannot read the ${role} model: is a directory`, file);

@@ -4,7 +4,8 @@
  * atomic writer for the bytes (writeOnnx).
  */
 import { onnx } from 'onnx-proto';
-import { atomicWriteFile } from '../io';
+import { LatentError } from '../errors';
+import { writeAtomically } from '../io/atomic';
 import { describeValue } from './stitch';
 
 export {
@@ -24,8 +25,12 @@ export { stitchModels, stitchChain, describeValue, type StitchOptions, type Stit
  * Writes ONNX bytes atomically (temp file, fsync, rename). Without `force` an
  * existing file is never replaced: LatentError('exists').
  */
-export async function writeOnnx(path: string, bytes: Uint8Array, opts: { force?: boolean } = {}): Promise<void> {
-  await atomicWriteFile(path, bytes, { force: !!opts.force });
+export async function writeOnnx(path: string, bytes: Uint8Array, opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  await writeAtomically(path, { force: !!opts.force }, async (tmp) => {
+    await tmp.write(bytes);
+    // A cancel that came while writing still leaves nothing behind.
+    if (opts.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
+  });
 }
 
 /** Graph inputs (initializer-backed ones left out) and outputs of serialized model bytes, e.g. `image: float32 [batch, 1, 28, 28]`. */

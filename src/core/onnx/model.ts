@@ -10,6 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type * as OrtModule from 'onnxruntime-node';
+import { EXPORT_MODEL, refusePickle } from '../io/pickle';
 import { LatentError } from '../errors';
 import { toLatentError } from '../io/common';
 import { halfToNumber } from '../io/float16';
@@ -82,6 +83,7 @@ export class OnnxModel {
    * file that is not an ONNX model, ('unsupported') for an op ONNX Runtime cannot run.
    */
   static async load(path: string, options: { threads?: number } = {}): Promise<OnnxModel> {
+    refusePickle(path, EXPORT_MODEL);
     let size: number;
     try {
       const st = await stat(path);

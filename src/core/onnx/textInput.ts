@@ -16,6 +16,7 @@
  * Every error names the file and, for a bad row, its 1-based line number.
  */
 import { extname } from 'node:path';
+import { refusePickle } from '../io/pickle';
 import { LatentError } from '../errors';
 import { toLatentError } from '../io/common';
 import { splitCsv } from '../io/delimited';
@@ -46,6 +47,7 @@ export function isTextInputPath(path: string): boolean {
 }
 
 export async function readTexts(path: string, options: TextInputOptions = {}): Promise<TextInput> {
+  refusePickle(path);
   const ext = extname(path).toLowerCase();
   let input: TextInput;
   try {
