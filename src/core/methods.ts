@@ -4,7 +4,8 @@
  * method.md §1.6; `ortho` uses the economy-SVD form of zero-padded
  * Procrustes, which gives the same outputs (§1.5).
  */
-import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, type Linalg, type LeastSquares } from './backend';
+import type { Linalg, LeastSquares } from './backend';
+import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './backend/limits';
 import { det, polarFromSvd, svd, symEigenvalues, type Svd } from './backend/dense';
 import { matrix, padColumns, transpose, type Matrix } from './matrix';
 

@@ -4,7 +4,8 @@
  * view.json; the extension's compute process sends the same object to the
  * results panel, which therefore never sees raw embedding files.
  */
-import { LARGE_DIM, type Linalg } from './backend';
+import type { Linalg } from './backend';
+import { LARGE_DIM } from './backend/limits';
 import { symEig, topEigenpairs } from './backend/dense';
 import { matrix, takeRows, type Matrix } from './matrix';
 import { histogram, type PairMetrics, type PerPair } from './metrics';

@@ -7,18 +7,10 @@
 import { matrix, type Matrix } from '../matrix';
 import { pinvSymSolve, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
+import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
-
-/** Below this many values in X, least squares uses a direct SVD of X (exact, like LAPACK gelsd). */
-export const DIRECT_LSTSQ_MAX_VALUES = 200_000;
-/**
- * From this dimension on, d×d work leaves ml-matrix (SVD 2.9 s at 512, 22 s at 1024):
- * polar factors by Newton iterations in ORT, full-rank least squares by an ORT
- * inverse with one refinement step, spectra by eigenvalues-only reduction.
- */
-export const LARGE_DIM = 256;
 
 export interface LeastSquares {
   /** d_x × d_y minimum-norm solution of X·W ≈ Y. */
@@ -125,4 +117,4 @@ export class Linalg {
   }
 }
 
-export { svd, symEig, symEigenvalues, multiply, matrix };
+export { svd, symEig, symEigenvalues, multiply, matrix, DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM };
