@@ -135,13 +135,20 @@ export function rankScores(rank: Int32Array): RetrievalScores {
   return { top1: t1 / n, top5: t5 / n, top10: t10 / n, mrr: rr / n, meanRank: sum / n };
 }
 
+/** ‖YcᵀYc‖_F of each target matrix: the same targets are scored against several translations and the baseline. */
+const selfSimilarityNorm = new WeakMap<ArrayLike<number>, number>();
+
 /** Linear CKA (Kornblith et al. 2019) with column centring, via d×d cross-products. */
 export async function linearCka(x: Matrix, y: Matrix, la: Linalg): Promise<number> {
   const xc = centreColumns(x);
   const yc = centreColumns(y);
   const xy = frob2((await la.crossprod(xc, yc)).data);
   const xx = Math.sqrt(frob2((await la.crossprod(xc, xc)).data));
-  const yy = Math.sqrt(frob2((await la.crossprod(yc, yc)).data));
+  let yy = selfSimilarityNorm.get(y.data);
+  if (yy === undefined) {
+    yy = Math.sqrt(frob2((await la.crossprod(yc, yc)).data));
+    selfSimilarityNorm.set(y.data, yy);
+  }
   return xx > 0 && yy > 0 ? xy / (xx * yy) : NaN;
 }
 

@@ -68,6 +68,9 @@ function dot(a: Float64Array, ai: number, b: Float64Array, bj: number, d: number
   return s;
 }
 
+/** Each target matrix's own top-k neighbour lists, keyed by its values (matrices are never mutated after loading). */
+const targetNeighbourCache = new WeakMap<ArrayLike<number>, number[][]>();
+
 export async function retrievalScreened(h: Matrix, y: Matrix, la: Linalg, options: RetrievalOptions = {}): Promise<Retrieval> {
   const n = h.rows;
   const d = h.cols;
@@ -147,25 +150,33 @@ export async function retrievalScreened(h: Matrix, y: Matrix, la: Linalg, option
     progress();
   }
 
-  // Pass 3: the targets' own neighbourhoods, for Jaccard.
-  const yCand = new Candidates(n, kj + SPARE);
-  const exactYY = (i: number, j: number) => dot(Y.f64, i, Y.f64, j, d);
-  for (let start = 0; start < n; start += block) {
-    checkAbort(options.signal);
-    const s = (await la.matmulNT32(sliceRows(y32, start, start + block), y32)).data;
-    for (let r = 0; r * n < s.length; r++) {
-      const i = start + r;
-      const o = r * n;
-      let rowMin = yCand.min(i);
-      for (let j = 0; j < n; j++) {
-        const v = s[o + j];
-        if (v > rowMin) rowMin = yCand.offer(i, v, j);
+  // Pass 3: the targets' own neighbourhoods, for Jaccard (the same targets are scored against
+  // their translations and against the untranslated baseline: computed once per target matrix).
+  let yNeighbours = targetNeighbourCache.get(y.data);
+  let yRecomputed = 0;
+  if (!yNeighbours) {
+    const yCand = new Candidates(n, kj + SPARE);
+    const exactYY = (i: number, j: number) => dot(Y.f64, i, Y.f64, j, d);
+    for (let start = 0; start < n; start += block) {
+      checkAbort(options.signal);
+      const s = (await la.matmulNT32(sliceRows(y32, start, start + block), y32)).data;
+      for (let r = 0; r * n < s.length; r++) {
+        const i = start + r;
+        const o = r * n;
+        let rowMin = yCand.min(i);
+        for (let j = 0; j < n; j++) {
+          const v = s[o + j];
+          if (v > rowMin) rowMin = yCand.offer(i, v, j);
+        }
       }
+      progress();
     }
-    progress();
+    yNeighbours = yCand.exactTopIndices(kj, eps, exactYY, (i) => Array.from({ length: n }, (_, j) => exactYY(i, j)));
+    yRecomputed = yCand.recomputed;
+    targetNeighbourCache.set(y.data, yNeighbours);
   }
-  const yNeighbours = yCand.exactTopIndices(kj, eps, exactYY, (i) => Array.from({ length: n }, (_, j) => exactYY(i, j)));
-  const listsRecomputed = colCand.recomputed + rowCand.recomputed + yCand.recomputed;
+  options.onProgress?.(1);
+  const listsRecomputed = colCand.recomputed + rowCand.recomputed + yRecomputed;
   return { rank, cslsRank, jaccard: jaccardMean(hNeighbours, yNeighbours, n), rechecked, listsRecomputed };
 }
 
