@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ComputeRequestError, type ComputeClient } from './computeClient';
+import { requireTrust } from './modelJobs';
 
 /** 'beside': next to the raw data; 'storage': the extension's workspace storage. */
 export type EmbedPlace = 'beside' | 'storage';
@@ -55,7 +56,7 @@ async function exists(p: string): Promise<boolean> {
  * are replaced only if the user says so (or kept and reused).
  */
 export async function embedForFit(plan: EmbedPlan, compute: ComputeClient, log: vscode.LogOutputChannel): Promise<boolean> {
-  if (!vscode.workspace.isTrusted) throw new Error('this workspace is in Restricted Mode: trust it to run ONNX models (or fit two embedding files)');
+  requireTrust('run ONNX models (or fit two embedding files)');
   const jobs = [plan.source, plan.target];
   const todo: (EmbedPlan['source'] & { existed: boolean })[] = [];
   for (const job of jobs) {

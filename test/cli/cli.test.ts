@@ -89,6 +89,23 @@ describe('translate applies a saved translator', () => {
     });
   });
 
+  test('the fused float32 graph and --float64 agree to 1e-5 on every preparation and method that fold into it', () => {
+    for (const [prep, method] of [['standard', 'ortho'], ['center+l2', 'affine'], ['l2', 'similarity'], ['none', 'linear']]) {
+      const out = path.join(work, `tr-${prep}-${method}`);
+      assert.equal(cli(['fit', '--source', fx('source.npy'), '--target', fx('target.npy'), '--anchors', fx('anchors.txt'), '--prep', prep, '--method', method, '--out', out, '--quiet']).code, 0);
+      const t = path.join(out, 'translator.json');
+      const f32 = cli(['translate', '--translator', t, '--input', fx('source.npy'), '--out', path.join(out, 'f32.npy'), '--chunk-rows', '9', '--quiet']);
+      const f64 = cli(['translate', '--translator', t, '--input', fx('source.npy'), '--out', path.join(out, 'f64.npy'), '--float64', '--quiet']);
+      assert.equal(f32.code, 0, f32.stderr);
+      assert.equal(f64.code, 0, f64.stderr);
+      const a = loadNpy(path.join(out, 'f32.npy')).data;
+      const b = loadNpy(path.join(out, 'f64.npy')).data;
+      let worst = 0;
+      for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+      assert.ok(worst <= 1e-5, `${prep}/${method}: ${worst}`);
+    }
+  });
+
   test('writes csv with ids from a csv input', () => {
     const out = path.join(work, 'tr-fit2');
     assert.equal(cli(['fit', '--source', fx('source.csv'), '--target', fx('target.csv'), '--anchors', fx('anchors.txt'), '--out', out, '--quiet']).code, 0);
