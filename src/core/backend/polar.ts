@@ -1,8 +1,9 @@
 /**
  * The polar factor R = U·Vᵀ of a square matrix M without an SVD: scaled Newton
- * steps X ← ½(ζX + ζ⁻¹X⁻ᵀ) (Higham, Functions of Matrices, §8.6) while X is
- * far from orthogonal, then Newton–Schulz steps X ← ½X(3I − XᵀX), which are
- * pure GEMMs. Every O(d³) step runs in ONNX Runtime in float64; ml-matrix's
+ * steps X ← ½(ζX + ζ⁻¹X⁻ᵀ) (Higham, Functions of Matrices, §8.6) until
+ * ‖I − XᵀX‖₂ < 0.8, then Newton–Schulz steps X ← ½X(3I − XᵀX), which are
+ * pure GEMMs (ORT's Inverse is single-threaded; a Newton step costs about
+ * five Newton–Schulz steps at d = 1024). Every O(d³) step runs in ONNX Runtime in float64; ml-matrix's
  * SVD takes 22 s at d = 1024 where this takes about a second
  * (docs: perf-baseline.md §4). Equal to the SVD's U·Vᵀ to ~1e-11.
  */
@@ -11,8 +12,8 @@ import type { OrtGemm } from './ort';
 
 /** Above this estimated condition number (‖M‖_F·‖M⁻¹‖_F) the polar factor is not unique enough for Newton: use the SVD. */
 const MAX_CONDITION = 1e11;
-/** Switch from Newton to Newton–Schulz once a step changes X by less than this (relative, Frobenius). */
-const SWITCH_TO_SCHULZ = 0.05;
+/** Switch from Newton to Newton–Schulz once ‖I − XᵀX‖₂ is estimated below this (NS converges below 1). */
+const SWITCH_TO_SCHULZ = 0.8;
 const MAX_STEPS = 60;
 
 export interface PolarResult {
@@ -22,39 +23,104 @@ export interface PolarResult {
 }
 
 /** The polar factor, or undefined when M is too close to singular for the iteration (the caller uses an SVD). */
-export async function polarNewton(m: Matrix, gemm: OrtGemm): Promise<PolarResult | undefined> {
+export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO_SCHULZ): Promise<PolarResult | undefined> {
   const d = m.rows;
   if (m.cols !== d || d === 0) return undefined;
   let x = matrix(d, d, Float64Array.from(m.data));
   let newtonSteps = 0;
   let schulzSteps = 0;
-  let newton = true;
+  // XᵀX of the current X once it has been formed (Newton–Schulz needs it)
+  let gram: Matrix | undefined;
+  let lastChange = Infinity;
   for (let step = 0; step < MAX_STEPS; step++) {
     let next: Matrix;
+    const newton = gram === undefined;
     if (newton) {
       const xi = await gemm.inverse(x);
       const nx = frobenius(x.data);
       const ni = frobenius(xi.data);
+      // ‖M‖_F·‖M⁻¹‖_F bounds the condition number from above
       if (!Number.isFinite(ni) || nx * ni > MAX_CONDITION * Math.sqrt(d)) return undefined;
-      const zeta = Math.sqrt(ni / nx);
+      // (1,∞)-norm scaling (Higham, Functions of Matrices, §8.6): cheap, and far better than
+      // Frobenius scaling at pulling in extreme singular values
+      const zeta = ((norm1(xi) * normInf(xi)) / (norm1(x) * normInf(x))) ** 0.25;
       const xit = transpose(xi);
       const out = new Float64Array(d * d);
       for (let t = 0; t < out.length; t++) out[t] = 0.5 * (zeta * x.data[t] + xit.data[t] / zeta);
       next = matrix(d, d, out);
       newtonSteps++;
     } else {
-      const g = await gemm.crossprod(x, x, 'float64');
+      const g = gram!;
       for (let t = 0; t < g.data.length; t++) g.data[t] = -0.5 * g.data[t];
       for (let i = 0; i < d; i++) g.data[i * d + i] += 1.5;
       next = await gemm.matmul(x, g, undefined, 'float64');
       schulzSteps++;
     }
     const change = relativeChange(next.data, x.data);
+    if (!newton && !(change < lastChange || change < 1e-3)) {
+      // Newton–Schulz is diverging or stalling (the norm estimate was low): back to Newton from the last good X
+      gram = undefined;
+      lastChange = Infinity;
+      continue;
+    }
     x = next;
-    if (newton && change < SWITCH_TO_SCHULZ) newton = false;
-    else if (!newton && change < 1e-14) break;
+    lastChange = newton ? Infinity : change;
+    if (!newton && change < 1e-14) break;
+    // Newton–Schulz converges once ‖I − XᵀX‖ < 1 (Frobenius bounds the 2-norm); it costs two
+    // GEMMs a step against an inverse (single-threaded in ORT) for Newton, so switch early.
+    if (newton && step > 0 && change < 0.5) {
+      const g = await gemm.crossprod(x, x, 'float64');
+      const dist = distanceFromIdentity(g);
+      if (dist < switchAt) gram = g;
+    } else if (!newton) {
+      gram = await gemm.crossprod(x, x, 'float64');
+    }
   }
   return { R: x, newtonSteps, schulzSteps };
+}
+
+/**
+ * ‖I − G‖₂ for symmetric G, estimated by power iteration (20 steps of d² each) with a 25%
+ * margin: the Frobenius norm would grow with √d and keep Newton running long after
+ * Newton–Schulz would converge. A low estimate is caught by the divergence guard.
+ */
+function distanceFromIdentity(g: Matrix): number {
+  const d = g.rows;
+  let v = new Float64Array(d).map((_, i) => 1 + ((i * 7919) % 13) / 13);
+  let lambda = 0;
+  for (let it = 0; it < 20; it++) {
+    let norm = 0;
+    for (let i = 0; i < d; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm) || 1;
+    const w = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let s = -v[i] / norm;
+      const row = i * d;
+      for (let j = 0; j < d; j++) s += g.data[row + j] * (v[j] / norm);
+      w[i] = s;
+    }
+    lambda = 0;
+    for (let i = 0; i < d; i++) lambda += w[i] * w[i];
+    lambda = Math.sqrt(lambda);
+    v = w;
+  }
+  return 1.25 * lambda;
+}
+
+function norm1(m: Matrix): number {
+  const col = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) col[j] += Math.abs(m.data[i * m.cols + j]);
+  return Math.max(...col);
+}
+
+function normInf(m: Matrix): number {
+  let best = 0;
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < m.cols; j++) s += Math.abs(m.data[i * m.cols + j]);
+    best = Math.max(best, s);
+  }
+  return best;
 }
 
 function frobenius(a: ArrayLike<number>): number {
