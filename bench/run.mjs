@@ -260,8 +260,8 @@ async function translateSuite(n, d) {
   const b = (await readEmbeddings(o64)).matrix.data;
   let err = 0;
   for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
-  // ONNX Runtime's own MatMul on the same shapes, from memory, in the CLI's chunk size
-  const chunk = Math.floor((32 * 2 ** 20) / (8 * d));
+  // ONNX Runtime's own MatMul on the same shapes, from memory, in the CLI's chunk size (32 MB of float32)
+  const chunk = Math.floor((32 * 2 ** 20) / (4 * d));
   const { modelBytes, node, valueInfo } = core('backend/onnxGraph');
   const session = await ort().InferenceSession.create(modelBytes([node('MatMul', ['A', 'B'], ['Y'])], [valueInfo('A', 'float32', ['m', d]), valueInfo('B', 'float32', [d, d])], [valueInfo('Y', 'float32', ['m', d])]), {
     intraOpNumThreads: 0,

@@ -91,7 +91,8 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
   const fused = o.float64 ? undefined : await TranslatorSession.create(t, o.threads);
   try {
     if (src.cols !== t.sourceDim) throw new LatentError('shape', `has ${src.cols} dimensions but the translator expects ${t.sourceDim}`, o.input);
-    const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (8 * Math.max(src.cols, t.targetDim))));
+    const bytesPerValue = fused ? 4 : 8;
+    const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (bytesPerValue * Math.max(src.cols, t.targetDim))));
     const writer = await NpyStreamWriter.create(o.out, { rows: src.rows, cols: t.targetDim, force: o.force });
     const read = (start: number) => (start < src.rows ? src.readRows(start, Math.min(chunk, src.rows - start)) : undefined);
     // the next chunk is read while this one is translated and the previous one written

@@ -206,7 +206,7 @@ function floatValueInfo(name: string, dims: (string | number)[], docString: stri
 }
 
 /** Little-endian float32 bytes; refuses values that are not finite in float32. */
-function float32Bytes(values: ArrayLike<number>, what: string): Uint8Array {
+export function float32Bytes(values: ArrayLike<number>, what: string): Uint8Array {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) {

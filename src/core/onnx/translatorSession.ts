@@ -1,15 +1,19 @@
 /**
- * Applies a translator with the same one-graph ONNX model `export` writes
- * (pre-processing, map and de-normalisation fused, float32), so streaming
- * `translate` runs at ONNX Runtime's own MatMul speed instead of float64 GEMM
- * plus JS passes over every value. Precision: ONNX_PRECISION_NOTE (~1e-5
- * relative); `translate --float64` keeps the float64 path.
+ * Applies a translator in one ONNX Runtime call per chunk (float32), so
+ * streaming `translate` runs near ORT's own MatMul speed instead of float64
+ * GEMM plus JS passes over every value. Without an L2 step the whole
+ * translation is affine, y = x·W' + b', and W', b' are folded in float64 into
+ * a single Gemm (no elementwise passes over the rows); with L2 it is the graph
+ * `export` writes. Precision: ONNX_PRECISION_NOTE (~1e-5 relative);
+ * `translate --float64` keeps the float64 path.
  */
 import type * as OrtModule from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import { modelBytes, node, valueInfo } from '../backend/onnxGraph';
 import { ort } from '../backend/ort';
 import { matrix, type Matrix } from '../matrix';
 import type { Translator } from '../translator';
-import { DEFAULT_INPUT_NAME, DEFAULT_OUTPUT_NAME, translatorToOnnx } from './exportTranslator';
+import { DEFAULT_INPUT_NAME, DEFAULT_OUTPUT_NAME, float32Bytes, translatorToOnnx } from './exportTranslator';
 
 export class TranslatorSession {
   private constructor(
@@ -18,7 +22,7 @@ export class TranslatorSession {
   ) {}
 
   static async create(t: Translator, threads = 0): Promise<TranslatorSession> {
-    const session = await ort().InferenceSession.create(translatorToOnnx(t), {
+    const session = await ort().InferenceSession.create(foldedGemm(t) ?? translatorToOnnx(t), {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
@@ -40,4 +44,48 @@ export class TranslatorSession {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+const normalises = (name: string) => name === 'l2' || name === 'center+l2';
+
+/**
+ * y = ((x − μx)/σx·W·s + b)·σy + μy as one Gemm: W'[i][j] = s·W[i][j]·σy[j]/σx[i],
+ * b'[j] = (s·Σᵢ(−μx[i]/σx[i])·W[i][j] + b[j])·σy[j] + μy[j]. Undefined when a side
+ * L2-normalises rows (not affine).
+ */
+function foldedGemm(t: Translator): Uint8Array | undefined {
+  if (normalises(t.sourcePrep.name) || normalises(t.targetPrep.name)) return undefined;
+  const dx = t.sourceDim;
+  const dy = t.targetDim;
+  const { W, bias } = t.map;
+  const s = t.map.scale ?? 1;
+  const mx = t.sourcePrep.mean;
+  const sx = t.sourcePrep.scale;
+  const my = t.targetPrep.mean;
+  const sy = t.targetPrep.scale;
+  const w = new Float64Array(dx * dy);
+  const shift = new Float64Array(dy);
+  for (let i = 0; i < dx; i++) {
+    const inv = 1 / (sx?.[i] ?? 1);
+    const m = mx?.[i] ?? 0;
+    for (let j = 0; j < dy; j++) {
+      const v = s * W.data[i * dy + j];
+      w[i * dy + j] = v * inv * (sy?.[j] ?? 1);
+      shift[j] -= m * inv * v;
+    }
+  }
+  const b = Float64Array.from(shift, (v, j) => (v + (bias?.[j] ?? 0)) * (sy?.[j] ?? 1) + (my?.[j] ?? 0));
+  const tensor = (name: string, dims: number[], values: Float64Array): onnx.ITensorProto => ({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: float32Bytes(values, name),
+  });
+  return modelBytes(
+    [node('Gemm', [DEFAULT_INPUT_NAME, 'W', 'b'], [DEFAULT_OUTPUT_NAME])],
+    [valueInfo(DEFAULT_INPUT_NAME, 'float32', ['batch', dx])],
+    [valueInfo(DEFAULT_OUTPUT_NAME, 'float32', ['batch', dy])],
+    [tensor('W', [dx, dy], w), tensor('b', [dy], b)],
+    'latent-translator-folded',
+  );
 }
