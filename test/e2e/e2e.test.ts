@@ -94,6 +94,23 @@ export function writeRandomNpy(file: string, rows: number, cols: number, seed: n
 
 /** Packages the linux-x64 VSIX once per test run (or takes LT_E2E_VSIX). */
 let vsixPromise: Promise<string> | undefined;
+/** "Fit Latent Translation (k/n): <name>" quick-input titles. */
+const fitStep = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
+
+/** Runs the fit flow's steps 1–6 on the sample: two files, 1000 anchors from anchors.npy, the held-out list. */
+async function fitFlowSteps(w: Workbench, source: string, target: string, method: string): Promise<void> {
+  await w.runCommand(FIT_TITLE);
+  await w.pickQuickItem(source, { title: fitStep(1, 'Source embeddings') });
+  await w.pickQuickItem(target, { title: fitStep(2, 'Target embeddings') });
+  await w.pickQuickItem('Anchor file (row indices or ids)…', { title: fitStep(3, 'Anchors') });
+  await w.pickQuickItem('anchors.npy', { title: fitStep(3, 'Anchors') });
+  await w.typeInput('1000', { title: fitStep(3, 'Anchors'), hint: /Number of anchors/ });
+  await w.pickQuickItem(method, { title: fitStep(4, 'Method') });
+  await w.pickQuickItem('standard', { title: fitStep(5, 'Pre-processing') });
+  await w.pickQuickItem('Held-out list (row indices or ids)…', { title: fitStep(6, 'Held-out pairs') });
+  await w.pickQuickItem('test_idx.npy', { title: fitStep(6, 'Held-out pairs') });
+}
+
 function linuxVsix(): Promise<string> {
   vsixPromise ??= (async () => {
     if (process.env.LT_E2E_VSIX) return path.resolve(process.env.LT_E2E_VSIX);
@@ -219,19 +236,9 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
     '(a) palette: Fit Latent Translation, seven steps, panel figures equal the CLI',
     async () => {
       const w = wb!;
-      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
       const t0 = Date.now();
-      await w.runCommand(FIT_TITLE);
-      await w.pickQuickItem('mlp_a.npy', { title: step(1, 'Source embeddings') });
-      await w.pickQuickItem('cnn.npy', { title: step(2, 'Target embeddings') });
-      await w.pickQuickItem('Anchor file (row indices or ids)…', { title: step(3, 'Anchors') });
-      await w.pickQuickItem('anchors.npy', { title: step(3, 'Anchors') });
-      await w.typeInput('1000', { title: step(3, 'Anchors'), hint: /Number of anchors/ });
-      await w.pickQuickItem('ortho', { title: step(4, 'Method') });
-      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
-      await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
-      await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
-      await w.pickQuickItem('No decoder', { title: step(7, 'Stitched decoder') });
+      await fitFlowSteps(w, 'mlp_a.npy', 'cnn.npy', 'ortho');
+      await w.pickQuickItem('No decoder', { title: fitStep(7, 'Stitched decoder') });
       timings['(a) quick-pick flow'] = Date.now() - t0;
 
       const t1 = Date.now();
@@ -609,22 +616,12 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
     '(g) palette: Fit with the decoder step (mlp_a → mlp_b classifier), stitched figures equal the CLI',
     async () => {
       const w = wb!;
-      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
       await w.clearNotifications();
       const t0 = Date.now();
-      await w.runCommand(FIT_TITLE);
-      await w.pickQuickItem('mlp_a.npy', { title: step(1, 'Source embeddings') });
-      await w.pickQuickItem('mlp_b.npy', { title: step(2, 'Target embeddings') });
-      await w.pickQuickItem('Anchor file (row indices or ids)…', { title: step(3, 'Anchors') });
-      await w.pickQuickItem('anchors.npy', { title: step(3, 'Anchors') });
-      await w.typeInput('1000', { title: step(3, 'Anchors'), hint: /Number of anchors/ });
-      await w.pickQuickItem('ortho', { title: step(4, 'Method') });
-      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
-      await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
-      await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
-      await w.pickQuickItem('Classifier of the target space (.onnx)…', { title: step(7, 'Stitched decoder') });
-      await w.pickQuickItem('mlp_b.classifier.onnx', { title: step(7, 'Stitched decoder'), hint: /Decoder model/ });
-      await w.pickQuickItem('labels.npy', { title: step(7, 'Stitched decoder'), hint: /Class labels/ });
+      await fitFlowSteps(w, 'mlp_a.npy', 'mlp_b.npy', 'ortho');
+      await w.pickQuickItem('Classifier of the target space (.onnx)…', { title: fitStep(7, 'Stitched decoder') });
+      await w.pickQuickItem('mlp_b.classifier.onnx', { title: fitStep(7, 'Stitched decoder'), hint: /Decoder model/ });
+      await w.pickQuickItem('labels.npy', { title: fitStep(7, 'Stitched decoder'), hint: /Class labels/ });
       const frame = await w.findWebviewFrame(
         () => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes('mlp_a.npy → mlp_b.npy') && !!document.querySelector('#stitched[data-kind="classification"]'),
         null,
@@ -717,15 +714,14 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
     '(i) palette: Fit from raw data + two encoders (images → mlp_a, ae), reconstruction decoder with originals; equals the CLI',
     async () => {
       const w = wb!;
-      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
-      const raw = step(1, 'Raw data \\+ two models');
+      const raw = fitStep(1, 'Raw data \\+ two models');
       const embA = path.join(ws, 'images_test.mlp_a.encoder.npy');
       const embB = path.join(ws, 'images_test.ae.encoder.npy');
       for (const f of [embA, embB]) rmSync(f, { force: true });
       await w.clearNotifications();
       const t0 = Date.now();
       await w.runCommand(FIT_TITLE);
-      await w.pickQuickItem('Embed raw data with two ONNX models…', { title: step(1, 'Source embeddings') });
+      await w.pickQuickItem('Embed raw data with two ONNX models…', { title: fitStep(1, 'Source embeddings') });
       await w.pickQuickItem('images_test.npy', { title: raw, hint: /Raw data/ });
       await w.pickQuickItem('mlp_a.encoder.onnx', { title: raw, hint: /Source encoder/ });
       await w.pickQuickItem('cnn.encoder.onnx', { title: raw, hint: /Target encoder/ });
@@ -734,14 +730,14 @@ describe('Latent Translator VSIX in a real VS Code workbench (code-server)', { t
       await w.page.locator('.quick-input-widget .action-label.codicon-quick-input-back').first().click();
       await w.pickQuickItem('ae.encoder.onnx', { title: raw, hint: /Target encoder/ });
       await w.pickQuickItem('Next to the raw data', { title: raw, hint: /Where the two embedding files/ });
-      await w.pickQuickItem('Sample anchors at random', { title: step(3, 'Anchors') });
-      await w.typeInput('500', { title: step(3, 'Anchors'), hint: /Number of anchors to sample/ });
-      await w.pickQuickItem('ortho', { title: step(4, 'Method') });
-      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
-      await w.pickQuickItem('Every pair that is not an anchor', { title: step(6, 'Held-out pairs') });
-      await w.pickQuickItem('Reconstruction decoder of the target space (.onnx)…', { title: step(7, 'Stitched decoder') });
-      await w.pickQuickItem('ae.decoder.onnx', { title: step(7, 'Stitched decoder'), hint: /Decoder model/ });
-      await w.pickQuickItem('images_test.npy', { title: step(7, 'Stitched decoder'), hint: /Original inputs/ });
+      await w.pickQuickItem('Sample anchors at random', { title: fitStep(3, 'Anchors') });
+      await w.typeInput('500', { title: fitStep(3, 'Anchors'), hint: /Number of anchors to sample/ });
+      await w.pickQuickItem('ortho', { title: fitStep(4, 'Method') });
+      await w.pickQuickItem('standard', { title: fitStep(5, 'Pre-processing') });
+      await w.pickQuickItem('Every pair that is not an anchor', { title: fitStep(6, 'Held-out pairs') });
+      await w.pickQuickItem('Reconstruction decoder of the target space (.onnx)…', { title: fitStep(7, 'Stitched decoder') });
+      await w.pickQuickItem('ae.decoder.onnx', { title: fitStep(7, 'Stitched decoder'), hint: /Decoder model/ });
+      await w.pickQuickItem('images_test.npy', { title: fitStep(7, 'Stitched decoder'), hint: /Original inputs/ });
       const title = 'images_test.npy: mlp_a.encoder → ae.encoder';
       const frame = await w.findWebviewFrame(
         (t: string) => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes(t) && !!document.querySelector('#recon-grid'),
@@ -865,21 +861,11 @@ describe('Restricted Mode: workspace trust on, the folder not trusted (then trus
 
       // the fit flow: the decoder step offers only "No decoder", and the fit works
       await w.clearNotifications();
-      const step = (k: number, name: string) => new RegExp(`Fit Latent Translation \\(${k}/\\d+\\).*${name}`);
-      await w.runCommand(FIT_TITLE);
-      await w.pickQuickItem('mlp_a.npy', { title: step(1, 'Source embeddings') });
-      await w.pickQuickItem('mlp_b.npy', { title: step(2, 'Target embeddings') });
-      await w.pickQuickItem('Anchor file (row indices or ids)…', { title: step(3, 'Anchors') });
-      await w.pickQuickItem('anchors.npy', { title: step(3, 'Anchors') });
-      await w.typeInput('1000', { title: step(3, 'Anchors'), hint: /Number of anchors/ });
-      await w.pickQuickItem('linear', { title: step(4, 'Method') });
-      await w.pickQuickItem('standard', { title: step(5, 'Pre-processing') });
-      await w.pickQuickItem('Held-out list (row indices or ids)…', { title: step(6, 'Held-out pairs') });
-      await w.pickQuickItem('test_idx.npy', { title: step(6, 'Held-out pairs') });
-      await w.waitForQuickInput({ title: step(7, 'Stitched decoder') });
+      await fitFlowSteps(w, 'mlp_a.npy', 'mlp_b.npy', 'linear');
+      await w.waitForQuickInput({ title: fitStep(7, 'Stitched decoder') });
       const decoderItems = await w.quickItems();
       assert.deepEqual(decoderItems, ['No decoder'], 'decoder choices in Restricted Mode');
-      await w.pickQuickItem('No decoder', { title: step(7, 'Stitched decoder') });
+      await w.pickQuickItem('No decoder', { title: fitStep(7, 'Stitched decoder') });
       await w.findWebviewFrame((title: string) => document.body?.dataset.rendered === 'true' && (document.getElementById('title')?.textContent ?? '').includes(title), 'mlp_a.npy → mlp_b.npy', 180_000);
       const texts = await w.notificationTexts();
       assert.ok(!texts.some((x) => /error|failed/i.test(x)), `an error was shown: ${JSON.stringify(texts)}`);
