@@ -120,6 +120,17 @@ export async function polarWithSpectrum(m: Matrix, la: Linalg, svdOf: () => Prom
       return { W: polar.R, singularValues };
     }
   }
+  if (m.rows !== m.cols && Math.min(m.rows, m.cols) >= LARGE_DIM) {
+    // rectangular: M = Q·R with orthonormal Q (CholeskyQR2), so polar(M) = Q·polar(R) and
+    // M's singular values are R's; a wide M is handled through its transpose
+    const wide = m.rows < m.cols;
+    const qr = await la.choleskyQr2(wide ? transpose(m) : m);
+    if (qr) {
+      const inner = await polarWithSpectrum(qr.R, la, async () => svd(qr.R));
+      const w = await la.matmul(qr.Q, inner.W);
+      return { W: wide ? transpose(w) : w, singularValues: inner.singularValues };
+    }
+  }
   const s = await svdOf();
   return { W: polarFromSvd(s), singularValues: s.S };
 }

@@ -40,6 +40,20 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
     for (let i = 0; i < D; i++) assert.ok(Math.abs(fast.singularValues[i] - s.S[i]) <= 1e-10 * s.S[0], `σ${i}`);
   });
 
+  test('rectangular: CholeskyQR2 then Newton equals the SVD polar factor, tall and wide', async () => {
+    const tall = multiply(transpose(gaussianMatrix(3 * D, D + 30, 11)), gaussianMatrix(3 * D, D, 12)); // (D+30)×D
+    for (const m of [tall, transpose(tall)]) {
+      const s = svd(m);
+      const fast = await polarWithSpectrum(m, la);
+      assert.equal(fast.W.rows, m.rows);
+      assert.equal(fast.W.cols, m.cols);
+      assert.ok(maxAbsDiff(fast.W.data, polarFromSvd(s).data) < 1e-10, `W differs by ${maxAbsDiff(fast.W.data, polarFromSvd(s).data)}`);
+      for (let i = 0; i < s.S.length; i++) assert.ok(Math.abs(fast.singularValues[i] - s.S[i]) <= 1e-10 * s.S[0], `σ${i}`);
+    }
+    const rankDeficient = multiply(gaussianMatrix(D + 30, 20, 13), gaussianMatrix(20, D, 14));
+    assert.equal(await la.choleskyQr2(rankDeficient), undefined, 'a rank-deficient matrix is left to the SVD');
+  });
+
   test('a singular cross-covariance falls back to the SVD', async () => {
     const low = multiply(gaussianMatrix(D, 40, 3), gaussianMatrix(40, D, 4)); // rank 40
     assert.equal(await la.polar(low), undefined);

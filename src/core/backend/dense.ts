@@ -356,3 +356,30 @@ function orthonormalColumns(a: Float64Array, d: number, p: number): void {
     for (let i = 0; i < d; i++) a[i * p + c] /= norm;
   }
 }
+
+/**
+ * Upper-triangular C with CᵀC = G for a symmetric positive definite G (row-major
+ * Cholesky), or undefined when a pivot is not positive (G not numerically PD).
+ */
+export function cholesky(g: Matrix): Matrix | undefined {
+  const n = g.rows;
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    let diag = g.data[i * n + i];
+    for (let k = 0; k < i; k++) diag -= c[k * n + i] * c[k * n + i];
+    if (!(diag > 0)) return undefined;
+    const cii = Math.sqrt(diag);
+    c[i * n + i] = cii;
+    // row i of C from row i of G minus the contributions of the rows above
+    const row = new Float64Array(n - i - 1);
+    for (let j = i + 1; j < n; j++) row[j - i - 1] = g.data[i * n + j];
+    for (let k = 0; k < i; k++) {
+      const cki = c[k * n + i];
+      if (cki === 0) continue;
+      const base = k * n;
+      for (let j = i + 1; j < n; j++) row[j - i - 1] -= cki * c[base + j];
+    }
+    for (let j = i + 1; j < n; j++) c[i * n + j] = row[j - i - 1] / cii;
+  }
+  return matrix(n, n, c);
+}

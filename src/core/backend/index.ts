@@ -5,7 +5,7 @@
  * estimators.
  */
 import { matrix, type Matrix } from '../matrix';
-import { pinvSymSolve, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
+import { cholesky, pinvSymSolve, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
@@ -107,6 +107,25 @@ export class Linalg {
     return w;
   }
 
+  /**
+   * Thin QR of a tall full-rank A (m×n, m ≥ n) by CholeskyQR2 (Fukaya et al. 2014): twice
+   * R = chol(AᵀA), Q = A·R⁻¹, every O(m·n²) step a GEMM in ORT. Orthogonality to machine
+   * precision while cond(A) ≲ 1e7; undefined when the Gram matrix is not positive definite
+   * in float64 (the caller uses an SVD).
+   */
+  async choleskyQr2(a: Matrix): Promise<{ Q: Matrix; R: Matrix } | undefined> {
+    let q = a;
+    let r: Matrix | undefined;
+    for (let pass = 0; pass < 2; pass++) {
+      const c = cholesky(await this.crossprod(q, q));
+      // cond(A) beyond CholeskyQR2's reach, or a first pass too inaccurate for the second to repair
+      if (!c || diagonalRatio(c) < (pass === 0 ? 1e-7 : 1e-2)) return undefined;
+      q = await this.matmul(q, await this.gemm.inverse(c));
+      r = r ? multiply(c, r) : c;
+    }
+    return { Q: q, R: r! };
+  }
+
   /** The polar factor of a square matrix by ORT Newton iterations, or undefined when it is too ill-conditioned (use an SVD). */
   polar(m: Matrix): Promise<PolarResult | undefined> {
     return polarNewton(m, this.gemm);
@@ -115,6 +134,18 @@ export class Linalg {
   dispose(): Promise<void> {
     return this.gemm.dispose();
   }
+}
+
+/** min/max of |diagonal| of a triangular factor R: an upper bound on 1/cond(R), so a small value proves ill-conditioning. */
+function diagonalRatio(c: Matrix): number {
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < c.rows; i++) {
+    const v = Math.abs(c.data[i * c.cols + i]);
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return hi > 0 ? lo / hi : 0;
 }
 
 export { svd, symEig, symEigenvalues, multiply, matrix, DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM };
