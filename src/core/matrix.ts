@@ -80,6 +80,22 @@ export function padColumns(m: Matrix, cols: number): Matrix {
   return { rows: m.rows, cols, data: out };
 }
 
+/** Zero-pads an m×n matrix (m, n ≤ d) to d×d, on the right and at the bottom. */
+export function padSquare(m: Matrix, d: number): Matrix {
+  if (m.rows === d && m.cols === d) return m;
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < m.rows; i++) out.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), i * d);
+  return { rows: d, cols: d, data: out };
+}
+
+/** The top-left rows × cols block. */
+export function topLeftBlock(m: Matrix, rows: number, cols: number): Matrix {
+  if (rows === m.rows && cols === m.cols) return m;
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) out.set(m.data.subarray(i * m.cols, i * m.cols + cols), i * cols);
+  return { rows, cols, data: out };
+}
+
 /** Keeps the first `cols` columns. */
 export function truncateColumns(m: Matrix, cols: number): Matrix {
   if (cols === m.cols) return m;

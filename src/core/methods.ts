@@ -7,7 +7,8 @@
 import type { Linalg, LeastSquares } from './backend';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './backend/limits';
 import { det, polarFromSvd, svd, symEigenvalues, type Svd } from './backend/dense';
-import { matrix, padColumns, transpose, type Matrix } from './matrix';
+import { completedPolar, freeDirections, polarSpectrum, type FreeDirections } from './freeDirections';
+import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
 
 export const METHOD_NAMES = ['ortho', 'linear', 'l-ortho', 'affine', 'rotation', 'similarity'] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -50,6 +51,7 @@ export class AnchorProducts {
   private gramMatrix?: Promise<Matrix>;
   private sourceSpectrum?: Promise<Float64Array>;
   private ls?: Promise<LeastSquares>;
+  private free?: Promise<FreeDirections | undefined>;
 
   constructor(
     readonly xs: Matrix,
@@ -68,7 +70,13 @@ export class AnchorProducts {
 
   /** The polar factor of M (the ortho map) and M's singular values, without an SVD at large square d. */
   crossCovariancePolar(): Promise<PolarWithSpectrum> {
-    return (this.crossPolar ??= this.crossCovariance().then((m) => polarWithSpectrum(m, this.la, () => this.crossCovarianceSvd())));
+    return (this.crossPolar ??= this.crossCovariance().then((m) => polarWithSpectrum(m, this.la, () => this.crossCovarianceSvd(), this.freeDirections())));
+  }
+
+  /** With fewer anchors than dimensions, the directions they leave free (freeDirections.ts); otherwise undefined. */
+  freeDirections(): Promise<FreeDirections | undefined> | undefined {
+    if (this.xs.rows >= Math.min(this.xs.cols, this.ys.cols)) return undefined;
+    return (this.free ??= freeDirections(this.xs, this.ys, this.la));
   }
 
   /** Xsᵀ·Xs, shared by least squares and the source spectrum on large problems. */
@@ -103,22 +111,26 @@ export interface PolarWithSpectrum {
 }
 
 /**
- * U·Vᵀ and the singular values of m: at large square d by ORT Newton
- * iterations and the eigenvalues of the symmetric factor H = Rᵀ·m (which are
- * m's singular values); otherwise, or when m is too close to singular for
- * Newton, from the SVD.
+ * U·Vᵀ and the singular values of m: with fewer anchors than dimensions by the
+ * identity-nearest completion (`free`, freeDirections.ts); at large square d by
+ * ORT Newton iterations and the eigenvalues of the symmetric factor H = Rᵀ·m
+ * (which are m's singular values); otherwise, or when m is too close to
+ * singular for Newton, from the SVD.
  */
-export async function polarWithSpectrum(m: Matrix, la: Linalg, svdOf: () => Promise<Svd> = async () => svd(m)): Promise<PolarWithSpectrum> {
+export async function polarWithSpectrum(
+  m: Matrix,
+  la: Linalg,
+  svdOf: () => Promise<Svd> = async () => svd(m),
+  free?: Promise<FreeDirections | undefined>,
+): Promise<PolarWithSpectrum> {
+  const directions = await free;
+  if (directions) {
+    const completed = await completedPolar(m, directions, la);
+    if (completed) return completed;
+  }
   if (m.rows === m.cols && m.rows >= LARGE_DIM) {
     const polar = await la.polar(m);
-    if (polar) {
-      const h = await la.crossprod(polar.R, m);
-      const d = m.rows;
-      const ht = transpose(h);
-      const sym = matrix(d, d, Float64Array.from(h.data, (v, i) => 0.5 * (v + ht.data[i])));
-      const singularValues = Float64Array.from(symEigenvalues(sym), (v) => Math.max(v, 0));
-      return { W: polar.R, singularValues };
-    }
+    if (polar) return { W: polar.R, singularValues: await polarSpectrum(polar.R, m, la) };
   }
   if (m.rows !== m.cols && Math.min(m.rows, m.cols) >= LARGE_DIM) {
     // rectangular: M = Q·R with orthonormal Q (CholeskyQR2), so polar(M) = Q·polar(R) and
@@ -163,7 +175,8 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
     }
     case 'l-ortho': {
       const ls = await p.leastSquares();
-      const { W } = await polarWithSpectrum(ls.W, la);
+      // the minimum-norm W maps the same row spaces as M, so n < d leaves the same directions free
+      const { W } = await polarWithSpectrum(ls.W, la, undefined, p.freeDirections());
       return { W, lstsqRank: ls.rank, determinant: dx === dy ? det(W) : undefined };
     }
     case 'affine':
@@ -178,7 +191,7 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
  */
 function fitRotation(m: Matrix, dx: number, dy: number): FittedMap {
   const d = Math.max(dx, dy);
-  const padded = padRowsCols(m, d);
+  const padded = padSquare(m, d);
   const s = svd(padded);
   let R = polarFromSvd(s);
   const dt = det(R);
@@ -189,7 +202,7 @@ function fitRotation(m: Matrix, dx: number, dy: number): FittedMap {
     R = polarFromSvd(s);
     reflectionFixed = true;
   }
-  const W = topLeft(R, dx, dy);
+  const W = topLeftBlock(R, dx, dy);
   return { W, determinant: det(R), reflectionFixed };
 }
 
@@ -230,15 +243,3 @@ function subtractRow(m: Matrix, v: Float64Array): Matrix {
   return matrix(m.rows, m.cols, out);
 }
 
-function padRowsCols(m: Matrix, d: number): Matrix {
-  const cols = padColumns(m, d);
-  const out = new Float64Array(d * d);
-  out.set(cols.data.subarray(0, m.rows * d));
-  return matrix(d, d, out);
-}
-
-function topLeft(m: Matrix, rows: number, cols: number): Matrix {
-  const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = m.data[i * m.cols + j];
-  return matrix(rows, cols, out);
-}

@@ -383,3 +383,45 @@ export function cholesky(g: Matrix): Matrix | undefined {
   }
   return matrix(n, n, c);
 }
+
+/**
+ * The pivot order of a Cholesky factorisation with complete (diagonal) pivoting
+ * of a symmetric positive semi-definite G, stopped when the largest remaining
+ * Schur-complement diagonal falls to relTol × G's largest diagonal: the first
+ * `rank` pivots index rows of X (for G = X·Xᵀ) that span X's row space.
+ * Left-looking, row-major: about n·r²/2 multiply-adds for rank r.
+ */
+export function pivotedCholeskyPivots(g: Matrix, relTol: number): Int32Array {
+  const n = g.rows;
+  const residual = new Float64Array(n);
+  let top = 0;
+  for (let i = 0; i < n; i++) {
+    residual[i] = g.data[i * n + i];
+    top = Math.max(top, residual[i]);
+  }
+  const chosen = new Uint8Array(n);
+  const pivots: number[] = [];
+  // row i of L (by original index), columns in pivot order
+  const l = new Float64Array(n * n);
+  if (!(top > 0)) return new Int32Array(0);
+  for (let k = 0; k < n; k++) {
+    let p = -1;
+    for (let i = 0; i < n; i++) if (!chosen[i] && (p < 0 || residual[i] > residual[p])) p = i;
+    if (p < 0 || !(residual[p] > relTol * top)) break;
+    const lkk = Math.sqrt(residual[p]);
+    chosen[p] = 1;
+    pivots.push(p);
+    const pr = p * n;
+    l[pr + k] = lkk;
+    for (let i = 0; i < n; i++) {
+      if (chosen[i]) continue;
+      const ir = i * n;
+      let s = g.data[ir + p];
+      for (let t = 0; t < k; t++) s -= l[ir + t] * l[pr + t];
+      const v = s / lkk;
+      l[ir + k] = v;
+      residual[i] -= v * v;
+    }
+  }
+  return Int32Array.from(pivots);
+}

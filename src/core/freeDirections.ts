@@ -1,0 +1,91 @@
+/**
+ * Orthogonal maps from fewer anchors than dimensions (n < min(d_x, d_y)).
+ *
+ * Procrustes then fixes the map only between the anchors' row spaces S_x and
+ * S_y (rank r ≤ n); on their orthogonal complements every orthogonal map fits
+ * the anchors equally well. A full SVD picks one by the order its library
+ * happens to give null vectors (method.md §1.5: outputs differ by up to 1.9
+ * between libraries), and at d = 1024 it takes ml-matrix 20–30 s. We pick the
+ * one nearest the identity on the free directions instead, the polar factor of
+ * F = (I − P_x)(I − P_y) in the zero-padded space: the same on every machine.
+ *
+ * M = XᵀY maps S_x onto S_y and F maps the complements onto each other, so
+ * polar(M + αF) = polar(M) on S_x ⊕ polar(F) on S_x^⊥ for every α > 0, and one
+ * Newton polar factor of a nonsingular d×d matrix gives the whole map.
+ */
+import type { Linalg } from './backend';
+import { pivotedCholeskyPivots, symEigenvalues } from './backend/dense';
+import { matrix, padSquare, topLeftBlock, type Matrix } from './matrix';
+
+const EPS = 2.220446049250313e-16;
+
+export interface FreeDirections {
+  /** (I − P_x)(I − P_y), d×d with d = max(d_x, d_y). */
+  F: Matrix;
+  /** Dimension of the anchors' row spaces (equal on both sides, else undefined is returned). */
+  rank: number;
+}
+
+/** F for the pre-processed anchors, or undefined when the two row spaces differ in dimension (the caller uses an SVD). */
+export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg): Promise<FreeDirections | undefined> {
+  const d = Math.max(xs.cols, ys.cols);
+  const qx = await rowSpaceBasis(xs, d, la);
+  const qy = await rowSpaceBasis(ys, d, la);
+  if (!qx || !qy || qx.cols !== qy.cols) return undefined;
+  // (I − QxQxᵀ)(I − QyQyᵀ) = T − Qx·(Qxᵀ·T) with T = I − QyQyᵀ: three GEMMs of d·d·r
+  const t = await la.matmulNT(qy, qy);
+  for (let k = 0; k < t.data.length; k++) t.data[k] = -t.data[k];
+  for (let i = 0; i < d; i++) t.data[i * d + i] += 1;
+  const proj = await la.matmul(qx, await la.crossprod(qx, t));
+  for (let k = 0; k < t.data.length; k++) t.data[k] -= proj.data[k];
+  return { F: t, rank: qx.cols };
+}
+
+/**
+ * An orthonormal d×r basis of the row space of A (n×c, n < c ≤ d), zero rows
+ * below c: the rows a pivoted Cholesky of A·Aᵀ picks (rank-revealing, so
+ * centred anchors, whose rows sum to zero, give r = n − 1), orthonormalised by
+ * CholeskyQR2. Undefined when they are too ill-conditioned for it.
+ */
+async function rowSpaceBasis(a: Matrix, d: number, la: Linalg): Promise<Matrix | undefined> {
+  const c = a.cols;
+  const pivots = pivotedCholeskyPivots(await la.matmulNT(a, a), 4 * EPS * Math.max(a.rows, c));
+  const r = pivots.length;
+  if (r === 0) return undefined;
+  const basis = new Float64Array(d * r);
+  for (let k = 0; k < r; k++) {
+    const row = pivots[k] * c;
+    for (let j = 0; j < c; j++) basis[j * r + k] = a.data[row + j];
+  }
+  return (await la.choleskyQr2(matrix(d, r, basis)))?.Q;
+}
+
+/**
+ * U·Vᵀ of m (d_x × d_y) completed by the identity-nearest map on the free
+ * directions, with m's singular values; undefined when M + αF is too close
+ * to singular for Newton (m has rank below r), and the caller uses an SVD.
+ */
+export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg): Promise<{ W: Matrix; singularValues: Float64Array } | undefined> {
+  const d = free.F.rows;
+  const padded = padSquare(m, d);
+  let norm2 = 0;
+  for (const v of m.data) norm2 += v * v;
+  // any α > 0 gives the same factor; the RMS singular value of m keeps M + αF as well conditioned as m itself
+  const alpha = Math.sqrt(norm2 / free.rank);
+  if (!(alpha > 0) || !Number.isFinite(alpha)) return undefined;
+  const a = matrix(d, d, Float64Array.from(padded.data, (v, k) => v + alpha * free.F.data[k]));
+  const polar = await la.polar(a);
+  if (!polar) return undefined;
+  const singularValues = await polarSpectrum(polar.R, padded, la);
+  return { W: topLeftBlock(polar.R, m.rows, m.cols), singularValues: singularValues.subarray(0, Math.min(m.rows, m.cols)) };
+}
+
+/** m's singular values from its polar factor R: the eigenvalues of the symmetric factor H = Rᵀ·m, descending. */
+export async function polarSpectrum(r: Matrix, m: Matrix, la: Linalg): Promise<Float64Array> {
+  const h = await la.crossprod(r, m);
+  const d = h.rows;
+  // symmetrise: H is symmetric up to the factor's rounding
+  const sym = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) sym[i * d + j] = 0.5 * (h.data[i * d + j] + h.data[j * d + i]);
+  return Float64Array.from(symEigenvalues(matrix(d, d, sym)), (v) => Math.max(v, 0));
+}
