@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Linalg } from '../core/backend';
 import { LatentError } from '../core/errors';
 import { NpyStreamWriter, openNpy, readEmbeddings, writeCsv, writeJson, writeNpy } from '../core/io';
-import { sliceRows, toFloat32, type Matrix } from '../core/matrix';
+import { sliceRows, toFloat32, type FloatArray, type Matrix } from '../core/matrix';
 import type { MethodName } from '../core/methods';
 import { checkOutputs } from '../core/outputs';
 import { runJob } from '../core/jobs';
@@ -94,8 +94,15 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
     const bytesPerValue = fused ? 4 : 8;
     const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (bytesPerValue * Math.max(src.cols, t.targetDim))));
     const writer = await NpyStreamWriter.create(o.out, { rows: src.rows, cols: t.targetDim, force: o.force });
-    const read = (start: number) => (start < src.rows ? src.readRows(start, Math.min(chunk, src.rows - start)) : undefined);
-    // the next chunk is read while this one is translated and the previous one written
+    // the next chunk is read while this one is translated and the previous one written, into two
+    // buffers used in turn (a fresh 32 MB array per chunk costs more in page faults than the copy)
+    const buffers: (FloatArray | undefined)[] = [undefined, undefined];
+    let turn = 0;
+    const read = (start: number) => {
+      if (start >= src.rows) return undefined;
+      const slot = turn++ % 2;
+      return src.readRows(start, Math.min(chunk, src.rows - start), buffers[slot]).then((m) => ((buffers[slot] = m.data), m));
+    };
     let next = read(0);
     try {
       let writing: Promise<void> = Promise.resolve();

@@ -249,6 +249,15 @@ describe('NpyStreamWriter', () => {
   });
 });
 
+/** A little-endian float64 C-order .npy (format 1.0) of the given values. */
+function float64Npy(rows: number, cols: number, data: Float64Array): Buffer {
+  const dict = `{'descr': '<f8', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  const headerLength = Math.ceil((10 + dict.length + 1) / 64) * 64 - 10;
+  const header = Buffer.from(dict.padEnd(headerLength - 1, ' ') + '\n', 'latin1');
+  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, headerLength & 255, headerLength >> 8]);
+  return Buffer.concat([pre, header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
 describe('openNpy', () => {
   it('reads row ranges of a C-order file, including a short last chunk', async () => {
     const src = await openNpy(fx('m_f4le.npy'));
@@ -295,6 +304,48 @@ describe('openNpy', () => {
       for (let s = 0; s < src.rows; s += 100) got.push(...(await src.readRows(s, 100)).data);
       await src.close();
       assert.deepEqual(got, Array.from(data));
+    } finally {
+      cleanup();
+    }
+  });
+  it('reads into a caller buffer when it is the right kind and large enough, else into a new one', async () => {
+    const src = await openNpy(fx('m_f4le.npy'));
+    try {
+      const buffer = new Float32Array(5 * 5).fill(-1);
+      const a = await src.readRows(1, 4, buffer);
+      assertMatrix(a, M.slice(1, 5), Float32Array);
+      assert.equal(a.data.buffer, buffer.buffer, 'the values landed in the given buffer');
+      const b = await src.readRows(5, 10, buffer);
+      assertMatrix(b, M.slice(5), Float32Array);
+      assert.equal(b.data.buffer, buffer.buffer);
+      const small = await src.readRows(0, 7, buffer);
+      assert.notEqual(small.data.buffer, buffer.buffer, 'too small: a new array');
+      assertMatrix(small, M, Float32Array);
+      const wrongKind = await src.readRows(0, 2, new Float64Array(100));
+      assertMatrix(wrongKind, M.slice(0, 2), Float32Array);
+    } finally {
+      await src.close();
+    }
+  });
+  it('finds a non-finite value anywhere in a chunk read in place (f4 and f8, every position, ±Inf and NaN)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const rows = 3;
+      const cols = 7;
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (let k = 0; k < rows * cols; k++) {
+          const data = Float64Array.from({ length: rows * cols }, (_, t) => t - 10);
+          data[k] = bad;
+          const out = path.join(dir, `bad-${k}.npy`);
+          writeFileSync(out, float64Npy(rows, cols, data));
+          const src = await openNpy(out);
+          try {
+            await rejectsWith(src.readRows(0, rows), 'value', `row ${Math.floor(k / cols)}, column ${k % cols} is`);
+          } finally {
+            await src.close();
+          }
+        }
+      }
     } finally {
       cleanup();
     }

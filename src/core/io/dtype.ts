@@ -31,6 +31,11 @@ export function allocateFor(t: ElementType, n: number): FloatArray {
   return needsFloat64(t) ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** True when the file's bytes are already the values allocateFor holds (native-order float32 / float64): read them in place. */
+export function storedAsDecoded(t: ElementType): boolean {
+  return HOST_LE && t.littleEndian && t.kind === 'f' && (t.size === 4 || t.size === 8);
+}
+
 type TypedCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayLike<number> };
 
 function viewCtor(t: ElementType): TypedCtor | undefined {

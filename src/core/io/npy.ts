@@ -8,10 +8,10 @@
  * object ('O') arrays are refused because they are pickles.
  */
 import { LatentError } from '../errors';
-import type { Matrix } from '../matrix';
+import type { FloatArray, Matrix } from '../matrix';
 import { checkFinite, checkMaxRows, checkMaxValues, FileSource, formatShape, toLatentError, type ByteSource } from './common';
 import { readDense } from './dense';
-import { allocateFor, decodeInto, type ElementType } from './dtype';
+import { allocateFor, decodeInto, needsFloat64, storedAsDecoded, type ElementType } from './dtype';
 import { parsePyLiteral, PyDict, PyLiteralError, PyTuple } from './pyliteral';
 import type { ReadOptions } from './types';
 
@@ -182,9 +182,12 @@ export interface NpySource {
   /**
    * Rows [start, start + count) as a matrix (float32 for ≤ 32-bit storage, float64 otherwise);
    * count is clipped at the last row, so the last chunk may be shorter. Checks every value is finite.
-   * C order reads one contiguous byte range; Fortran order reads one strip per column.
+   * C order reads one contiguous byte range (native float32/float64 straight into the
+   * result); Fortran order reads one strip per column. `into`, when it is the right kind
+   * of array and large enough, receives the values instead of a new array (for reusing
+   * buffers across chunks).
    */
-  readRows(start: number, count: number): Promise<Matrix>;
+  readRows(start: number, count: number, into?: FloatArray): Promise<Matrix>;
   close(): Promise<void>;
 }
 
@@ -209,15 +212,21 @@ export async function openNpy(path: string): Promise<NpySource> {
   const { type, fortranOrder, dataOffset } = header;
   let closed = false;
 
-  async function readRows(start: number, count: number): Promise<Matrix> {
+  async function readRows(start: number, count: number, into?: FloatArray): Promise<Matrix> {
     if (closed) throw new LatentError('io', 'the .npy source is closed', path);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start > rows) {
       throw new RangeError(`readRows(${start}, ${count}) is outside the ${rows} rows of ${path}`);
     }
     const n = Math.min(count, rows - start);
-    const out = allocateFor(type, n * cols);
+    const reusable = into && into instanceof (needsFloat64(type) ? Float64Array : Float32Array) && into.length >= n * cols;
+    const out = reusable ? into.subarray(0, n * cols) : allocateFor(type, n * cols);
     try {
-      if (!fortranOrder) {
+      if (!fortranOrder && storedAsDecoded(type)) {
+        const target = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        if ((await src.readInto(dataOffset + start * cols * type.size, target)) < target.length) {
+          throw new LatentError('format', 'file is truncated (it shrank while being read)', path);
+        }
+      } else if (!fortranOrder) {
         const len = n * cols * type.size;
         const bytes = await src.read(dataOffset + start * cols * type.size, len);
         if (bytes.length < len) throw new LatentError('format', 'file is truncated (it shrank while being read)', path);
