@@ -12,6 +12,8 @@
  *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
  *              and ONNX Runtime's own MatMul on the same shapes in memory
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
+ *   panel      the results panel in headless Chromium: first chart and whole render after `show`
+ *              for a real fit with --panel-pairs held-out pairs (default 100000; bench/panel.mjs)
  *
  * Every time is the median of --reps runs (default 5). Ratios are ours / NumPy (< 1: we are faster).
  * Errors are against NumPy's float64 results. Prints a table and writes the same as JSON (--out).
@@ -24,6 +26,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePair, rng, writeNpy } from './data.mjs';
+import { panelSuite } from './panel.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -365,6 +368,7 @@ async function main() {
   if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of args.unequal ? [d, Math.round((d * 3) / 4)] : [d]) await jobSuite(method, d, dy);
   if (SUITES.includes('translate')) await translateSuite(Number(args['translate-rows'] ?? 1_000_000), 768);
   if (SUITES.includes('scale')) await scaleSuite();
+  if (SUITES.includes('panel')) await panelSuite({ pairs: Number(args['panel-pairs'] ?? 100000), reps: REPS, dataDir: DATA, dataPair, record, median, fmt });
 
   printTable(rows);
   mkdirSync(path.dirname(OUT), { recursive: true });
