@@ -180,6 +180,25 @@ describe('NpyStreamWriter', () => {
       cleanup();
     }
   });
+  it('flushes to disk in the background as it goes (after every chunk here) and still commits or aborts cleanly', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = path.join(dir, 's.npy');
+      const w = await NpyStreamWriter.create(out, { rows: 7, cols: 5, flushEveryBytes: 1 });
+      for (let r = 0; r < 7; r++) await w.append(mat(M.slice(r, r + 1)));
+      await w.commit();
+      assert.deepEqual(readFileSync(out), readFileSync(fx('m_f4le.npy')));
+      const aborted = path.join(dir, 'a.npy');
+      const w2 = await NpyStreamWriter.create(aborted, { rows: 7, cols: 5, flushEveryBytes: 1 });
+      await w2.append(mat(M.slice(0, 3)));
+      await w2.append(mat(M.slice(3, 5)));
+      await w2.abort();
+      assert.equal(existsSync(aborted), false);
+      assert.deepEqual(leftovers(dir), []);
+    } finally {
+      cleanup();
+    }
+  });
   it('keeps call order when appends are not awaited, and commit waits for them', async () => {
     const { dir, cleanup } = tempDir();
     try {

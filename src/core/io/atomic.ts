@@ -66,6 +66,9 @@ export class TempFile {
   private state: 'open' | 'committed' | 'aborted' = 'open';
   /** Bytes written so far (next write position). */
   position = 0;
+  /** A datasync started by flushInBackground(), awaited before commit or abort. */
+  private flushing: Promise<void> = Promise.resolve();
+  private flushError: unknown;
 
   private constructor(
     readonly target: string,
@@ -114,10 +117,26 @@ export class TempFile {
     }
   }
 
+  /**
+   * Starts writing what has been written so far to disk without waiting (one datasync at a
+   * time), so a large output reaches the disk while the next chunks are computed and
+   * commit()'s fsync finds little left to do. Errors surface in commit().
+   */
+  flushInBackground(): void {
+    if (this.state !== 'open') return;
+    this.flushing = this.flushing
+      .then(() => this.fh.datasync())
+      .catch((e: unknown) => {
+        this.flushError ??= e;
+      });
+  }
+
   /** fsync, close and move into place. On failure the temporary file is removed. */
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new LatentError('io', `cannot commit: the output is already ${this.state}`, this.target);
     try {
+      await this.flushing;
+      if (this.flushError) throw this.flushError;
       await this.fh.sync();
       await this.fh.close();
       if (this.force) {
@@ -150,6 +169,7 @@ export class TempFile {
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
+    await this.flushing;
     await this.fh.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
   }

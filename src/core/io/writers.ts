@@ -147,8 +147,12 @@ export async function writeCsv(path: string, m: Matrix, opts: CsvWriteOptions = 
  * `rows` rows were appended, fsyncs and renames. Any failure in append() or commit()
  * removes the temporary file; abort() is idempotent.
  */
+/** A streamed output is flushed to disk in the background every this many bytes. */
+const FLUSH_EVERY_BYTES = 256 * 2 ** 20;
+
 export class NpyStreamWriter {
   private written = 0;
+  private unflushed = 0;
   private inflight: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -156,9 +160,11 @@ export class NpyStreamWriter {
     readonly rows: number,
     readonly cols: number,
     private readonly tmp: TempFile,
+    private readonly flushEveryBytes: number,
   ) {}
 
-  static async create(path: string, opts: { rows: number; cols: number; force?: boolean }): Promise<NpyStreamWriter> {
+  /** `flushEveryBytes`: start a background flush to disk after this many bytes (default 256 MiB). */
+  static async create(path: string, opts: { rows: number; cols: number; force?: boolean; flushEveryBytes?: number }): Promise<NpyStreamWriter> {
     const { rows, cols } = opts;
     if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
       throw new LatentError('shape', `invalid shape (${rows}, ${cols})`, path);
@@ -170,7 +176,7 @@ export class NpyStreamWriter {
       await tmp.abort();
       throw e;
     }
-    return new NpyStreamWriter(path, rows, cols, tmp);
+    return new NpyStreamWriter(path, rows, cols, tmp, opts.flushEveryBytes ?? FLUSH_EVERY_BYTES);
   }
 
   /** Rows appended so far (including appends still being written). */
@@ -197,6 +203,13 @@ export class NpyStreamWriter {
       // Rows and file position are reserved before the first await (see TempFile.write).
       this.written += m.rows;
       write = this.tmp.write(float32Bytes(m.data));
+      this.unflushed += m.data.length * 4;
+      if (this.unflushed >= this.flushEveryBytes) {
+        this.unflushed = 0;
+        // after this chunk is written: the disk works while the next chunks are computed
+        const tmp = this.tmp;
+        void write.then(() => tmp.flushInBackground(), () => undefined);
+      }
     } catch (e) {
       await this.abort();
       throw e;
