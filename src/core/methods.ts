@@ -158,14 +158,14 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
   switch (method) {
     case 'ortho': {
       const { W } = await p.crossCovariancePolar();
-      return { W, determinant: dx === dy ? det(W) : undefined };
+      return { W, determinant: dx === dy ? await la.det(W) : undefined };
     }
     case 'similarity': {
       const { W, singularValues } = await p.crossCovariancePolar();
       let sumSigma = 0;
       for (const v of singularValues) sumSigma += v;
       const normX2 = sumSquares(p.xs);
-      return { W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? det(W) : undefined };
+      return { W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? await la.det(W) : undefined };
     }
     case 'rotation':
       return fitRotation(await p.crossCovariance(), dx, dy);
@@ -177,7 +177,7 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
       const ls = await p.leastSquares();
       // the minimum-norm W maps the same row spaces as M, so n < d leaves the same directions free
       const { W } = await polarWithSpectrum(ls.W, la, undefined, p.freeDirections());
-      return { W, lstsqRank: ls.rank, determinant: dx === dy ? det(W) : undefined };
+      return { W, lstsqRank: ls.rank, determinant: dx === dy ? await la.det(W) : undefined };
     }
     case 'affine':
       return fitAffine(p, la, options.ridge ?? 0);

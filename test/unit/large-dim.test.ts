@@ -103,4 +103,21 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
     assert.ok(Math.abs(Math.abs(det(q)) - 1) < 1e-10);
     assert.equal(Math.sign(det(q)), Math.sign(determinant(toMl(q))));
   });
+
+  test('blocked LU determinant (ORT trailing updates) equals the row-major one: random, orthogonal, pivoting, singular', async () => {
+    const random = gaussianMatrix(D, D, 7, () => 1);
+    const q = polarFromSvd(svd(m));
+    // a row permutation of the identity with a few sign flips: every pivot needs a swap
+    const perm = matrix(D, D, new Float64Array(D * D));
+    for (let i = 0; i < D; i++) perm.data[i * D + ((i * 7 + 3) % D)] = i % 5 === 0 ? -1 : 1;
+    const singular = matrix(D, D, Float64Array.from(random.data));
+    for (let j = 0; j < D; j++) singular.data[(D - 1) * D + j] = 2 * singular.data[j] - singular.data[D + j];
+    for (const [name, a] of [['random', random], ['orthogonal', q], ['permutation', perm]] as const) {
+      const ref = det(a);
+      const got = await la.det(a, 0);
+      assert.ok(Math.abs(got - ref) <= 1e-9 * Math.abs(ref), `${name}: ${got} vs ${ref}`);
+      assert.equal(Math.sign(got), Math.sign(ref), name);
+    }
+    assert.ok(Math.abs(await la.det(singular, 0)) <= 1e-6 * Math.abs(det(random)), 'a singular matrix has a negligible determinant');
+  });
 });

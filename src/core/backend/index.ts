@@ -5,12 +5,14 @@
  * estimators.
  */
 import { matrix, type Matrix } from '../matrix';
-import { cholesky, pinvSymSolve, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
+import { cholesky, det, pinvSymSolve, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
+/** Columns per panel of the blocked determinant: wide enough for the GEMMs, narrow enough for the JS panel work. */
+const DET_BLOCK = 96;
 
 export interface LeastSquares {
   /** d_x × d_y minimum-norm solution of X·W ≈ Y. */
@@ -124,6 +126,71 @@ export class Linalg {
       r = r ? multiply(c, r) : c;
     }
     return { Q: q, R: r! };
+  }
+
+  /**
+   * det(m) by LU with partial pivoting. From `blockedFrom` on blocked: panels of DET_BLOCK
+   * columns in JS, the trailing updates (2/3 of the O(d³) work) as ORT GEMMs: 0.3 s
+   * instead of 1.6 s at d = 1024, 7.7 s instead of 54 s at 4096 (slower below ~500).
+   */
+  async det(m: Matrix, blockedFrom = 512): Promise<number> {
+    const n = m.rows;
+    if (n !== m.cols || n < blockedFrom) return det(m);
+    const a = Float64Array.from(m.data);
+    let sign = 1;
+    let logAbs = 0;
+    for (let k0 = 0; k0 < n; k0 += DET_BLOCK) {
+      const end = Math.min(k0 + DET_BLOCK, n);
+      for (let k = k0; k < end; k++) {
+        let piv = k;
+        for (let i = k + 1; i < n; i++) if (Math.abs(a[i * n + k]) > Math.abs(a[piv * n + k])) piv = i;
+        const pv = a[piv * n + k];
+        if (pv === 0) return 0;
+        if (piv !== k) {
+          sign = -sign;
+          // whole rows: the L columns already computed, and the columns still to update
+          const rk = k * n;
+          const rp = piv * n;
+          for (let j = 0; j < n; j++) {
+            const t = a[rk + j];
+            a[rk + j] = a[rp + j];
+            a[rp + j] = t;
+          }
+        }
+        if (pv < 0) sign = -sign;
+        logAbs += Math.log(Math.abs(pv));
+        for (let i = k + 1; i < n; i++) {
+          const ri = i * n;
+          const f = a[ri + k] / pv;
+          a[ri + k] = f;
+          for (let j = k + 1; j < end; j++) a[ri + j] -= f * a[k * n + j];
+        }
+      }
+      const rest = n - end;
+      if (rest === 0) break;
+      const width = end - k0;
+      // U12 = L11⁻¹·A12 (unit lower triangular forward substitution)
+      for (let k = k0; k < end; k++) {
+        for (let i = k + 1; i < end; i++) {
+          const f = a[i * n + k];
+          if (f === 0) continue;
+          for (let j = end; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+        }
+      }
+      // A22 −= L21·U12
+      const l21 = new Float64Array(rest * width);
+      for (let i = 0; i < rest; i++) for (let t = 0; t < width; t++) l21[i * width + t] = a[(end + i) * n + k0 + t];
+      const u12 = new Float64Array(width * rest);
+      for (let t = 0; t < width; t++) u12.set(a.subarray((k0 + t) * n + end, (k0 + t + 1) * n), t * rest);
+      const prod = await this.matmul(matrix(rest, width, l21), matrix(width, rest, u12));
+      for (let i = 0; i < rest; i++) {
+        const ri = (end + i) * n + end;
+        const pi = i * rest;
+        for (let j = 0; j < rest; j++) a[ri + j] -= prod.data[pi + j];
+      }
+    }
+    // accumulated in logs so that large d cannot overflow or underflow on the way
+    return sign * Math.exp(logAbs);
   }
 
   /** The polar factor of a square matrix by ORT Newton iterations, or undefined when it is too ill-conditioned (use an SVD). */
