@@ -14,10 +14,8 @@
  * Newton polar factor of a nonsingular d×d matrix gives the whole map.
  */
 import type { Linalg } from './backend';
-import { pivotedCholeskyPivots, symEigenvalues } from './backend/dense';
+import { symEigenvalues } from './backend/dense';
 import { matrix, padSquare, topLeftBlock, type Matrix } from './matrix';
-
-const EPS = 2.220446049250313e-16;
 
 export interface FreeDirections {
   /** (I − P_x)(I − P_y), d×d with d = max(d_x, d_y). */
@@ -29,8 +27,8 @@ export interface FreeDirections {
 /** F for the pre-processed anchors, or undefined when the two row spaces differ in dimension (the caller uses an SVD). */
 export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg): Promise<FreeDirections | undefined> {
   const d = Math.max(xs.cols, ys.cols);
-  const qx = await rowSpaceBasis(xs, d, la);
-  const qy = await rowSpaceBasis(ys, d, la);
+  const qx = await la.rowSpaceBasis(xs, d);
+  const qy = await la.rowSpaceBasis(ys, d);
   if (!qx || !qy || qx.cols !== qy.cols) return undefined;
   // (I − QxQxᵀ)(I − QyQyᵀ) = T − Qx·(Qxᵀ·T) with T = I − QyQyᵀ: three GEMMs of d·d·r
   const t = await la.matmulNT(qy, qy);
@@ -39,25 +37,6 @@ export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg): Promis
   const proj = await la.matmul(qx, await la.crossprod(qx, t));
   for (let k = 0; k < t.data.length; k++) t.data[k] -= proj.data[k];
   return { F: t, rank: qx.cols };
-}
-
-/**
- * An orthonormal d×r basis of the row space of A (n×c, n < c ≤ d), zero rows
- * below c: the rows a pivoted Cholesky of A·Aᵀ picks (rank-revealing, so
- * centred anchors, whose rows sum to zero, give r = n − 1), orthonormalised by
- * CholeskyQR2. Undefined when they are too ill-conditioned for it.
- */
-async function rowSpaceBasis(a: Matrix, d: number, la: Linalg): Promise<Matrix | undefined> {
-  const c = a.cols;
-  const pivots = pivotedCholeskyPivots(await la.matmulNT(a, a), 4 * EPS * Math.max(a.rows, c));
-  const r = pivots.length;
-  if (r === 0) return undefined;
-  const basis = new Float64Array(d * r);
-  for (let k = 0; k < r; k++) {
-    const row = pivots[k] * c;
-    for (let j = 0; j < c; j++) basis[j * r + k] = a.data[row + j];
-  }
-  return (await la.choleskyQr2(matrix(d, r, basis)))?.Q;
 }
 
 /**

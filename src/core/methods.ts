@@ -96,11 +96,13 @@ export class AnchorProducts {
   /** Singular values of the pre-processed source anchors, descending (for rank and condition diagnostics). */
   sourceSingularValues(): Promise<Float64Array> {
     if (!this.large()) return this.leastSquares().then((ls) => ls.singularValues);
-    // the eigenvalues of the Gram matrix alone: 5–10× cheaper than a least-squares solve a fit may not need
-    return (this.sourceSpectrum ??= (this.ls ?? this.gram().then((g) => ({ singularValues: Float64Array.from(symEigenvalues(g), (l) => Math.sqrt(Math.max(l, 0))) }))).then(
-      (r) => r.singularValues,
-    ));
+    if (this.ls) return this.ls.then((ls) => ls.singularValues);
+    // the eigenvalues of the smaller Gram matrix alone (n×n with fewer anchors than dimensions):
+    // 5–10× cheaper than a least-squares solve a fit may not need
+    const smallerGram = () => (this.xs.rows < this.xs.cols ? this.la.matmulNT(this.xs, this.xs) : this.gram());
+    return (this.sourceSpectrum ??= smallerGram().then((g) => Float64Array.from(symEigenvalues(g), (l) => Math.sqrt(Math.max(l, 0)))));
   }
+
 }
 
 export interface PolarWithSpectrum {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { LARGE_DIM, Linalg } from '../../src/core/backend';
+import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, Linalg } from '../../src/core/backend';
 import { pivotedCholeskyPivots, svd } from '../../src/core/backend/dense';
 import { freeDirections } from '../../src/core/freeDirections';
 import { matrix, padSquare, type Matrix } from '../../src/core/matrix';
@@ -107,6 +107,29 @@ describe('fewer anchors than dimensions: identity-nearest completion', () => {
     assert.equal(await freeDirections(x, y, la), undefined);
     const { W } = await fitMethod('ortho', prepareAnchors(x, y, 'none', la).products, la);
     assert.ok((await orthonormality(W)) < 1e-12, 'the SVD fallback is still orthogonal');
+  });
+
+  test('minimum-norm least squares with fewer rows than columns (row-space route, no d×d work) equals the SVD solution', async () => {
+    // n·d above DIRECT_LSTSQ_MAX_VALUES, where the direct SVD of X is no longer used
+    const d = 800;
+    for (const [prep, n] of [['standard', 300], ['none', 300], ['none', 400]] as const) {
+      const { products } = prepareAnchors(gaussianMatrix(n, d, 10), gaussianMatrix(n, d - 20, 11), prep, la);
+      assert.ok(n * d > DIRECT_LSTSQ_MAX_VALUES);
+      assert.equal((await la.rowSpaceBasis(products.xs))?.cols, prep === 'standard' ? n - 1 : n, 'the row-space route applies');
+      const fast = await la.lstsq(products.xs, products.ys);
+      const exact = await la.lstsq(products.xs, products.ys, { solver: 'svd' });
+      assert.equal(fast.rank, exact.rank, `${prep}, n = ${n}: rank`);
+      let scale = 0;
+      let diff = 0;
+      for (let i = 0; i < exact.W.data.length; i++) {
+        scale = Math.max(scale, Math.abs(exact.W.data[i]));
+        diff = Math.max(diff, Math.abs(fast.W.data[i] - exact.W.data[i]));
+      }
+      assert.ok(diff <= 1e-9 * scale, `${prep}, n = ${n}: W differs by ${diff} (scale ${scale})`);
+      for (let k = 0; k < exact.rank; k++) assert.ok(Math.abs(fast.singularValues[k] - exact.singularValues[k]) <= 1e-9 * exact.singularValues[0], `σ${k}`);
+      const spectrum = await products.sourceSingularValues();
+      for (let k = 0; k < exact.rank; k++) assert.ok(Math.abs(spectrum[k] - exact.singularValues[k]) <= 1e-9 * exact.singularValues[0], `diagnostics σ${k}`);
+    }
   });
 
   test('pivoted Cholesky finds the rank of a Gram matrix and pivots that span it', () => {

@@ -12,6 +12,8 @@ import { det, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEige
 import { matrix, transpose, type Matrix } from '../../src/core/matrix';
 import { polarWithSpectrum } from '../../src/core/methods';
 import { mulberry32 } from '../../src/core/pairs';
+import { blockedInverse } from '../../src/core/backend/blockedLu';
+import { OrtGemm } from '../../src/core/backend/ort';
 
 const la = new Linalg({ threads: 1 });
 after(() => la.dispose());
@@ -119,5 +121,29 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
       assert.equal(Math.sign(got), Math.sign(ref), name);
     }
     assert.ok(Math.abs(await la.det(singular, 0)) <= 1e-6 * Math.abs(det(random)), 'a singular matrix has a negligible determinant');
+  });
+
+  test('blocked inverse (ORT GEMM block substitutions) gives A·A⁻¹ = I like ORT\'s Inverse: random, orthogonal, pivoting', async () => {
+    const gemm = new OrtGemm({ threads: 1 });
+    try {
+      const perm = matrix(D, D, new Float64Array(D * D));
+      for (let i = 0; i < D; i++) perm.data[i * D + ((i * 7 + 3) % D)] = i % 5 === 0 ? -1 : 2;
+      for (const [name, a] of [['random', gaussianMatrix(D, D, 8, () => 1)], ['orthogonal', polarFromSvd(svd(m))], ['scaled permutation', perm]] as const) {
+        const inv = await blockedInverse(a, gemm);
+        assert.ok(inv, name);
+        const product = await gemm.matmul(a, inv);
+        let residual = 0;
+        for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) residual = Math.max(residual, Math.abs(product.data[i * D + j] - (i === j ? 1 : 0)));
+        assert.ok(residual < 1e-11, `${name}: ‖A·A⁻¹ − I‖max = ${residual}`);
+        const reference = await gemm.inverse(a);
+        const scale = maxAbsDiff(reference.data, new Float64Array(reference.data.length));
+        assert.ok(maxAbsDiff(inv.data, reference.data) < 1e-10 * scale, `${name}: differs from ORT's Inverse`);
+      }
+      const singular = matrix(D, D, new Float64Array(D * D));
+      for (let i = 0; i < D - 1; i++) singular.data[i * D + i] = 1;
+      assert.equal(await blockedInverse(singular, gemm), undefined, 'a singular matrix has no inverse');
+    } finally {
+      await gemm.dispose();
+    }
   });
 });

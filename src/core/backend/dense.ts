@@ -126,34 +126,54 @@ export function pinvSymSolve(eig: SymEig, c: Matrix, tol: number): { solution: M
 export function det(m: Matrix): number {
   const n = m.rows;
   if (n !== m.cols) return determinant(toMl(m));
-  const a = Float64Array.from(m.data);
-  let sign = 1;
-  let logAbs = 0;
-  for (let k = 0; k < n; k++) {
+  const lu: LuState = { sign: 1, logAbs: 0 };
+  if (!luPanel(Float64Array.from(m.data), n, 0, n, lu)) return 0;
+  // accumulated in logs so that large d cannot overflow or underflow on the way
+  return lu.sign * Math.exp(lu.logAbs);
+}
+
+/** The determinant so far of an LU factorisation: sign and log|det|. */
+export interface LuState {
+  sign: number;
+  logAbs: number;
+}
+
+/**
+ * Gaussian elimination with partial pivoting of columns k0..end−1 of the row-major n×n
+ * `a`, in place (L below the diagonal), updating only columns < end (the blocked LU
+ * updates the rest with GEMMs; end = n is the plain LU). Row swaps move whole rows and are
+ * recorded in `perm` (row i of the factored matrix is row perm[i] of the original).
+ * Returns false at a zero pivot (det = 0).
+ */
+export function luPanel(a: Float64Array, n: number, k0: number, end: number, lu: LuState, perm?: Int32Array): boolean {
+  for (let k = k0; k < end; k++) {
     let piv = k;
     for (let i = k + 1; i < n; i++) if (Math.abs(a[i * n + k]) > Math.abs(a[piv * n + k])) piv = i;
     const pv = a[piv * n + k];
-    if (pv === 0) return 0;
+    if (pv === 0) return false;
     if (piv !== k) {
-      sign = -sign;
-      for (let j = k; j < n; j++) {
-        const t = a[k * n + j];
-        a[k * n + j] = a[piv * n + j];
-        a[piv * n + j] = t;
+      lu.sign = -lu.sign;
+      if (perm) [perm[k], perm[piv]] = [perm[piv], perm[k]];
+      const rk = k * n;
+      const rp = piv * n;
+      for (let j = 0; j < n; j++) {
+        const t = a[rk + j];
+        a[rk + j] = a[rp + j];
+        a[rp + j] = t;
       }
     }
-    if (pv < 0) sign = -sign;
-    logAbs += Math.log(Math.abs(pv));
+    if (pv < 0) lu.sign = -lu.sign;
+    lu.logAbs += Math.log(Math.abs(pv));
+    const rk = k * n;
     for (let i = k + 1; i < n; i++) {
-      const f = a[i * n + k] / pv;
-      if (f === 0) continue;
       const ri = i * n;
-      const rk = k * n;
-      for (let j = k + 1; j < n; j++) a[ri + j] -= f * a[rk + j];
+      const f = a[ri + k] / pv;
+      a[ri + k] = f;
+      if (f === 0) continue;
+      for (let j = k + 1; j < end; j++) a[ri + j] -= f * a[rk + j];
     }
   }
-  // accumulated in logs so that large d cannot overflow or underflow on the way
-  return sign * Math.exp(logAbs);
+  return true;
 }
 
 /**

@@ -5,14 +5,13 @@
  * estimators.
  */
 import { matrix, type Matrix } from '../matrix';
-import { cholesky, det, pinvSymSolve, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
+import { blockedLu, inverse } from './blockedLu';
+import { cholesky, det, pinvSymSolve, pivotedCholeskyPivots, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
-/** Columns per panel of the blocked determinant: wide enough for the GEMMs, narrow enough for the JS panel work. */
-const DET_BLOCK = 96;
 
 export interface LeastSquares {
   /** d_x × d_y minimum-norm solution of X·W ≈ Y. */
@@ -73,6 +72,10 @@ export class Linalg {
       }
       return { W: multiply(s.V, uty), rank, singularValues: s.S };
     }
+    if (ridge === 0 && solver === 'auto' && n < d && d >= LARGE_DIM) {
+      const wide = await this.minimumNormWide(x, y);
+      if (wide) return wide;
+    }
     const shared = options.gram ? await options.gram : undefined;
     const gram = shared ? matrix(d, d, Float64Array.from(shared.data)) : await this.crossprod(x, x);
     if (ridge > 0) for (let i = 0; i < d; i++) gram.data[i * d + i] += ridge;
@@ -95,12 +98,32 @@ export class Linalg {
   }
 
   /**
+   * Minimum-norm least squares for fewer rows than columns without any d×d work: with Q an
+   * orthonormal basis of X's row space (rowSpaceBasis) the solution lies in span(Q), so
+   * W = Q·z with z the full-rank least-squares solution of (X·Q)·z ≈ Y (r×r normal
+   * equations, refined). X's singular values are those of X·Q. Undefined when no basis
+   * can be formed (the caller uses the eigendecomposition path).
+   */
+  private async minimumNormWide(x: Matrix, y: Matrix): Promise<LeastSquares | undefined> {
+    const q = await this.rowSpaceBasis(x);
+    if (!q) return undefined;
+    const a = await this.matmul(x, q); // n × r
+    const gram = await this.crossprod(a, a);
+    const z = await this.solveFullRank(gram, await this.crossprod(a, y));
+    const r = q.cols;
+    const values = symEigenvalues(gram);
+    const singularValues = new Float64Array(x.rows);
+    for (let k = 0; k < r; k++) singularValues[k] = Math.sqrt(Math.max(values[k], 0));
+    return { W: await this.matmul(q, z), rank: r, singularValues };
+  }
+
+  /**
    * G⁻¹·C for a full-rank symmetric G, with one step of iterative refinement
    * (W += G⁻¹(C − G·W)), which brings the error from cond·ε to about ε at the
    * cost of three more GEMMs.
    */
   private async solveFullRank(g: Matrix, c: Matrix): Promise<Matrix> {
-    const gi = await this.gemm.inverse(g);
+    const gi = await inverse(g, this.gemm);
     const w = await this.matmul(gi, c);
     const gw = await this.matmul(g, w);
     const r = matrix(c.rows, c.cols, Float64Array.from(c.data, (v, i) => v - gw.data[i]));
@@ -122,75 +145,42 @@ export class Linalg {
       const c = cholesky(await this.crossprod(q, q));
       // cond(A) beyond CholeskyQR2's reach, or a first pass too inaccurate for the second to repair
       if (!c || diagonalRatio(c) < (pass === 0 ? 1e-7 : 1e-2)) return undefined;
-      q = await this.matmul(q, await this.gemm.inverse(c));
+      q = await this.matmul(q, await inverse(c, this.gemm));
       r = r ? multiply(c, r) : c;
     }
     return { Q: q, R: r! };
   }
 
   /**
-   * det(m) by LU with partial pivoting. From `blockedFrom` on blocked: panels of DET_BLOCK
-   * columns in JS, the trailing updates (2/3 of the O(d³) work) as ORT GEMMs: 0.3 s
-   * instead of 1.6 s at d = 1024, 7.7 s instead of 54 s at 4096 (slower below ~500).
+   * det(m) by LU with partial pivoting. From `blockedFrom` on blocked (blockedLu.ts), the
+   * trailing updates (2/3 of the O(d³) work) as ORT GEMMs: 0.3 s instead of 1.6 s at
+   * d = 1024, 7.7 s instead of 54 s at 4096 (slower below ~500).
    */
   async det(m: Matrix, blockedFrom = 512): Promise<number> {
     const n = m.rows;
     if (n !== m.cols || n < blockedFrom) return det(m);
-    const a = Float64Array.from(m.data);
-    let sign = 1;
-    let logAbs = 0;
-    for (let k0 = 0; k0 < n; k0 += DET_BLOCK) {
-      const end = Math.min(k0 + DET_BLOCK, n);
-      for (let k = k0; k < end; k++) {
-        let piv = k;
-        for (let i = k + 1; i < n; i++) if (Math.abs(a[i * n + k]) > Math.abs(a[piv * n + k])) piv = i;
-        const pv = a[piv * n + k];
-        if (pv === 0) return 0;
-        if (piv !== k) {
-          sign = -sign;
-          // whole rows: the L columns already computed, and the columns still to update
-          const rk = k * n;
-          const rp = piv * n;
-          for (let j = 0; j < n; j++) {
-            const t = a[rk + j];
-            a[rk + j] = a[rp + j];
-            a[rp + j] = t;
-          }
-        }
-        if (pv < 0) sign = -sign;
-        logAbs += Math.log(Math.abs(pv));
-        for (let i = k + 1; i < n; i++) {
-          const ri = i * n;
-          const f = a[ri + k] / pv;
-          a[ri + k] = f;
-          for (let j = k + 1; j < end; j++) a[ri + j] -= f * a[k * n + j];
-        }
-      }
-      const rest = n - end;
-      if (rest === 0) break;
-      const width = end - k0;
-      // U12 = L11⁻¹·A12 (unit lower triangular forward substitution)
-      for (let k = k0; k < end; k++) {
-        for (let i = k + 1; i < end; i++) {
-          const f = a[i * n + k];
-          if (f === 0) continue;
-          for (let j = end; j < n; j++) a[i * n + j] -= f * a[k * n + j];
-        }
-      }
-      // A22 −= L21·U12
-      const l21 = new Float64Array(rest * width);
-      for (let i = 0; i < rest; i++) for (let t = 0; t < width; t++) l21[i * width + t] = a[(end + i) * n + k0 + t];
-      const u12 = new Float64Array(width * rest);
-      for (let t = 0; t < width; t++) u12.set(a.subarray((k0 + t) * n + end, (k0 + t + 1) * n), t * rest);
-      const prod = await this.matmul(matrix(rest, width, l21), matrix(width, rest, u12));
-      for (let i = 0; i < rest; i++) {
-        const ri = (end + i) * n + end;
-        const pi = i * rest;
-        for (let j = 0; j < rest; j++) a[ri + j] -= prod.data[pi + j];
-      }
-    }
+    const f = await blockedLu(m, this.gemm);
     // accumulated in logs so that large d cannot overflow or underflow on the way
-    return sign * Math.exp(logAbs);
+    return f ? f.det.sign * Math.exp(f.det.logAbs) : 0;
+  }
+
+  /**
+   * An orthonormal basis (d×r, zero rows below A's c columns) of the row space of a wide A
+   * (n×c, n < c ≤ d): the rows a pivoted Cholesky of A·Aᵀ picks (rank-revealing, so
+   * centred rows, which sum to zero, give r = n − 1), orthonormalised by CholeskyQR2.
+   * Undefined when A is zero or those rows are too ill-conditioned for CholeskyQR2.
+   */
+  async rowSpaceBasis(a: Matrix, d = a.cols): Promise<Matrix | undefined> {
+    const c = a.cols;
+    const pivots = pivotedCholeskyPivots(await this.matmulNT(a, a), 4 * EPS * Math.max(a.rows, c));
+    const r = pivots.length;
+    if (r === 0) return undefined;
+    const basis = new Float64Array(d * r);
+    for (let k = 0; k < r; k++) {
+      const row = pivots[k] * c;
+      for (let j = 0; j < c; j++) basis[j * r + k] = a.data[row + j];
+    }
+    return (await this.choleskyQr2(matrix(d, r, basis)))?.Q;
   }
 
   /** The polar factor of a square matrix by ORT Newton iterations, or undefined when it is too ill-conditioned (use an SVD). */

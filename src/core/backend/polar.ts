@@ -8,6 +8,7 @@
  * (docs: perf-baseline.md §4). Equal to the SVD's U·Vᵀ to ~1e-11.
  */
 import { matrix, transpose, type Matrix } from '../matrix';
+import { inverse } from './blockedLu';
 import type { OrtGemm } from './ort';
 
 /** Above this estimated condition number (‖M‖_F·‖M⁻¹‖_F) the polar factor is not unique enough for Newton: use the SVD. */
@@ -36,7 +37,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
     let next: Matrix;
     const newton = gram === undefined;
     if (newton) {
-      const xi = await gemm.inverse(x);
+      const xi = await inverse(x, gemm);
       const nx = frobenius(x.data);
       const ni = frobenius(xi.data);
       // ‖M‖_F·‖M⁻¹‖_F bounds the condition number from above

@@ -1,0 +1,147 @@
+/**
+ * LU with partial pivoting in blocks: panels of BLOCK columns in JS, every O(d³) update
+ * an ORT GEMM (both cores), for the determinant and the inverse of large matrices. ORT's
+ * own Inverse is single-threaded (5.1 s at d = 4096, once per Newton step of the polar
+ * factor) and it has no float64 determinant.
+ */
+import { matrix, type Matrix } from '../matrix';
+import { luPanel, type LuState } from './dense';
+import type { OrtGemm } from './ort';
+
+/** Columns per panel: wide enough for the GEMMs, narrow enough for the JS panel work. */
+const BLOCK = 96;
+
+export interface BlockedLu {
+  /** L (unit, below the diagonal) and U in one row-major n×n array: P·A = L·U. */
+  lu: Float64Array;
+  /** Row i of P·A is row perm[i] of A. */
+  perm: Int32Array;
+  det: LuState;
+}
+
+/** Factors A, or undefined at an exactly zero pivot (A singular). */
+export async function blockedLu(m: Matrix, gemm: OrtGemm): Promise<BlockedLu | undefined> {
+  const n = m.rows;
+  const a = Float64Array.from(m.data);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  const det: LuState = { sign: 1, logAbs: 0 };
+  for (let k0 = 0; k0 < n; k0 += BLOCK) {
+    const end = Math.min(k0 + BLOCK, n);
+    if (!luPanel(a, n, k0, end, det, perm)) return undefined;
+    const rest = n - end;
+    if (rest === 0) break;
+    // U12 = L11⁻¹·A12 (unit lower triangular forward substitution)
+    for (let k = k0; k < end; k++) {
+      for (let i = k + 1; i < end; i++) {
+        const f = a[i * n + k];
+        if (f === 0) continue;
+        for (let j = end; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+      }
+    }
+    // A22 −= L21·U12
+    const l21 = block(a, n, end, n, k0, end);
+    const u12 = block(a, n, k0, end, end, n);
+    const prod = await gemm.matmul(l21, u12);
+    for (let i = 0; i < rest; i++) {
+      const ri = (end + i) * n + end;
+      const pi = i * rest;
+      for (let j = 0; j < rest; j++) a[ri + j] -= prod.data[pi + j];
+    }
+  }
+  return { lu: a, perm, det };
+}
+
+/**
+ * A⁻¹ = U⁻¹·L⁻¹·P from the blocked LU: a forward then a backward block substitution on
+ * the permuted identity, each block row one GEMM against the rows already solved and one
+ * with the inverse of its small diagonal block. Undefined when A is singular.
+ */
+export async function blockedInverse(m: Matrix, gemm: OrtGemm): Promise<Matrix | undefined> {
+  const n = m.rows;
+  const f = await blockedLu(m, gemm);
+  if (!f) return undefined;
+  const { lu, perm } = f;
+  const y = new Float64Array(n * n);
+  // forward: L·Y = P
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const r1 = Math.min(r0 + BLOCK, n);
+    const b = r1 - r0;
+    const rhs = new Float64Array(b * n);
+    for (let i = 0; i < b; i++) rhs[i * n + perm[r0 + i]] = 1;
+    if (r0 > 0) {
+      const solved = await gemm.matmul(block(lu, n, r0, r1, 0, r0), rows(y, n, 0, r0));
+      for (let t = 0; t < rhs.length; t++) rhs[t] -= solved.data[t];
+    }
+    y.set((await gemm.matmul(unitLowerInverse(lu, n, r0, r1), matrix(b, n, rhs))).data, r0 * n);
+  }
+  // backward: U·Z = Y, Z written over Y (rows below r1 are already Z)
+  for (let r0 = Math.floor((n - 1) / BLOCK) * BLOCK; r0 >= 0; r0 -= BLOCK) {
+    const r1 = Math.min(r0 + BLOCK, n);
+    const b = r1 - r0;
+    const rhs = y.slice(r0 * n, r1 * n);
+    if (r1 < n) {
+      const solved = await gemm.matmul(block(lu, n, r0, r1, r1, n), rows(y, n, r1, n));
+      for (let t = 0; t < rhs.length; t++) rhs[t] -= solved.data[t];
+    }
+    y.set((await gemm.matmul(upperInverse(lu, n, r0, r1), matrix(b, n, rhs))).data, r0 * n);
+  }
+  return matrix(n, n, y);
+}
+
+/** A copy of rows [r0, r1) × columns [c0, c1) of a row-major n×n array. */
+function block(a: Float64Array, n: number, r0: number, r1: number, c0: number, c1: number): Matrix {
+  const w = c1 - c0;
+  const out = new Float64Array((r1 - r0) * w);
+  for (let i = r0; i < r1; i++) out.set(a.subarray(i * n + c0, i * n + c1), (i - r0) * w);
+  return matrix(r1 - r0, w, out);
+}
+
+/** Rows [r0, r1) of a row-major array with n columns, without copying. */
+function rows(a: Float64Array, n: number, r0: number, r1: number): Matrix {
+  return matrix(r1 - r0, n, a.subarray(r0 * n, r1 * n));
+}
+
+/** The inverse of the unit lower triangular diagonal block [r0, r1) of L. */
+function unitLowerInverse(lu: Float64Array, n: number, r0: number, r1: number): Matrix {
+  const b = r1 - r0;
+  const inv = new Float64Array(b * b);
+  for (let j = 0; j < b; j++) {
+    inv[j * b + j] = 1;
+    for (let i = j + 1; i < b; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= lu[(r0 + i) * n + r0 + k] * inv[k * b + j];
+      inv[i * b + j] = s;
+    }
+  }
+  return matrix(b, b, inv);
+}
+
+/** The inverse of the upper triangular diagonal block [r0, r1) of U. */
+function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matrix {
+  const b = r1 - r0;
+  const inv = new Float64Array(b * b);
+  for (let j = b - 1; j >= 0; j--) {
+    inv[j * b + j] = 1 / lu[(r0 + j) * n + r0 + j];
+    for (let i = j - 1; i >= 0; i--) {
+      let s = 0;
+      for (let k = i + 1; k <= j; k++) s -= lu[(r0 + i) * n + r0 + k] * inv[k * b + j];
+      inv[i * b + j] = s / lu[(r0 + i) * n + r0 + i];
+    }
+  }
+  return matrix(b, b, inv);
+}
+
+/**
+ * From this size on the blocked inverse is faster than ORT's single-threaded Inverse
+ * (measured: equal at 1024, 1.1 s vs 2.0 s at 2048, 3.0 s vs 5.1 s at 4096).
+ */
+const BLOCKED_INVERSE_FROM = 1536;
+
+/** A⁻¹: blocked at large d, else ORT's Inverse (which also answers for a singular A, with non-finite values). */
+export async function inverse(m: Matrix, gemm: OrtGemm): Promise<Matrix> {
+  if (m.rows >= BLOCKED_INVERSE_FROM) {
+    const inv = await blockedInverse(m, gemm);
+    if (inv) return inv;
+  }
+  return gemm.inverse(m);
+}
