@@ -12,6 +12,8 @@
  *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
  *              and ONNX Runtime's own MatMul on the same shapes in memory
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
+ *   lu         the blocked LU's inverse and determinant against ORT's Inverse and the plain LU
+ *              at --lu-dims (default 1024,2048,4096)
  *   panel      the results panel in headless Chromium: first chart and whole render after `show`
  *              for a real fit with --panel-pairs held-out pairs (default 100000; bench/panel.mjs)
  *
@@ -407,6 +409,40 @@ print(json.dumps(ts))`;
   }
 }
 
+/**
+ * The blocked LU (blockedLu.ts) against what it replaces, in-process on a random d×d matrix:
+ * ORT's single-threaded com.microsoft Inverse, and the plain row-major LU determinant.
+ */
+async function luSuite() {
+  const { OrtGemm } = core('backend/ort');
+  const { blockedInverse, blockedLu } = core('backend/blockedLu');
+  const { det } = core('backend/dense');
+  const { matrix } = core('matrix');
+  for (const d of (args['lu-dims'] ?? '1024,2048,4096').split(',').map(Number)) {
+    const g = rng(d);
+    const a = matrix(d, d, Float64Array.from({ length: d * d }, () => g.normal()));
+    const gemm = new OrtGemm({ threads: Number(args.threads ?? 0) });
+    const time = async (fn) => {
+      const t = [];
+      for (let r = 0; r < Math.min(REPS, d >= 4096 ? 1 : 3); r++) {
+        const t0 = process.hrtime.bigint();
+        await fn();
+        t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      return median(t);
+    };
+    await gemm.inverse(matrix(8, 8, Float64Array.from({ length: 64 }, (_, i) => (i % 9 === 0 ? 1 : 0)))); // session warm-up
+    const ortInverse = await time(() => gemm.inverse(a));
+    const blockedInv = await time(() => blockedInverse(a, gemm));
+    const plainDet = await time(async () => det(a));
+    const blockedDet = await time(() => blockedLu(a, gemm));
+    await gemm.dispose();
+    rows.push({ suite: 'lu', op: 'inverse: blocked LU vs ORT Inverse', size: `d=${d}`, ours: blockedInv, numpy: null, reference: ortInverse, vsReference: blockedInv / ortInverse, ratio: null });
+    rows.push({ suite: 'lu', op: 'determinant: blocked vs plain LU', size: `d=${d}`, ours: blockedDet, numpy: null, reference: plainDet, vsReference: blockedDet / plainDet, ratio: null });
+    console.log(`  lu d=${d}: inverse ${fmt(blockedInv)} (ORT Inverse ${fmt(ortInverse)}), determinant ${fmt(blockedDet)} (plain LU ${fmt(plainDet)})`);
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -417,6 +453,7 @@ async function main() {
   if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of args.unequal ? [d, Math.round((d * 3) / 4)] : [d]) await jobSuite(method, d, dy);
   if (SUITES.includes('translate')) await translateSuite(Number(args['translate-rows'] ?? 1_000_000), 768);
   if (SUITES.includes('scale')) await scaleSuite();
+  if (SUITES.includes('lu')) await luSuite();
   if (SUITES.includes('panel')) await panelSuite({ pairs: Number(args['panel-pairs'] ?? 100000), reps: REPS, dataDir: DATA, dataPair, record, median, fmt });
 
   printTable(rows);

@@ -1,7 +1,7 @@
 /**
  * LU with partial pivoting in blocks: panels of BLOCK columns in JS, every O(d³) update
  * an ORT GEMM (both cores), for the determinant and the inverse of large matrices. ORT's
- * own Inverse is single-threaded (5.1 s at d = 4096, once per Newton step of the polar
+ * own Inverse is single-threaded (15.7 s at d = 4096, once per Newton step of the polar
  * factor) and it has no float64 determinant.
  */
 import { matrix, type Matrix } from '../matrix';
@@ -133,7 +133,8 @@ function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matr
 
 /**
  * From this size on the blocked inverse is faster than ORT's single-threaded Inverse
- * (measured: equal at 1024, 1.1 s vs 2.0 s at 2048, 3.0 s vs 5.1 s at 4096).
+ * (`npm run bench -- --suite lu`: about equal at 1024, 1.2 s vs 2.1 s at 2048, 7.1 s vs
+ * 15.7 s at 4096).
  */
 const BLOCKED_INVERSE_FROM = 1536;
 
