@@ -8,7 +8,8 @@
  *              retrieval/CSLS/Jaccard over N × N held-out pairs (ours: screened float32)
  *   job        the whole `latent-translator fit` (read, fit, translate, all held-out, anchor and
  *              baseline metrics, write) against bench/numpy_fit.py doing the same work, run
- *              alternately, for each --dims × --methods (and --unequal: d_y = 3/4·d_x)
+ *              alternately, for each --dims × --methods (and --unequal: also d_y = 3/4·d_x;
+ *              --unequal-only: that alone)
  *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
  *              and ONNX Runtime's own MatMul on the same shapes in memory
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
@@ -450,7 +451,7 @@ async function main() {
   console.log(`reps ${REPS} (median), suites ${SUITES.join(', ')}\n`);
 
   if (SUITES.includes('ops')) for (const d of DIMS) await opsSuite(d);
-  if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of args.unequal ? [d, Math.round((d * 3) / 4)] : [d]) await jobSuite(method, d, dy);
+  if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of args['unequal-only'] ? [Math.round((d * 3) / 4)] : args.unequal ? [d, Math.round((d * 3) / 4)] : [d]) await jobSuite(method, d, dy);
   if (SUITES.includes('translate')) await translateSuite(Number(args['translate-rows'] ?? 1_000_000), 768);
   if (SUITES.includes('scale')) await scaleSuite();
   if (SUITES.includes('lu')) await luSuite();
