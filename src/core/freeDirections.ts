@@ -24,11 +24,14 @@ export interface FreeDirections {
   rank: number;
 }
 
-/** F for the pre-processed anchors, or undefined when the two row spaces differ in dimension (the caller uses an SVD). */
-export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg): Promise<FreeDirections | undefined> {
+/**
+ * F for the pre-processed anchors, or undefined when the two row spaces differ in dimension
+ * (the caller uses an SVD). `sourceBasis`: la.rowSpaceBasis(xs), when the caller has it.
+ */
+export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg, sourceBasis = la.rowSpaceBasis(xs)): Promise<FreeDirections | undefined> {
   const d = Math.max(xs.cols, ys.cols);
-  const qx = await la.rowSpaceBasis(xs, d);
-  const qy = await la.rowSpaceBasis(ys, d);
+  const qx = padRows(await sourceBasis, d);
+  const qy = padRows(await la.rowSpaceBasis(ys), d);
   if (!qx || !qy || qx.cols !== qy.cols) return undefined;
   // (I − QxQxᵀ)(I − QyQyᵀ) = T − Qx·(Qxᵀ·T) with T = I − QyQyᵀ: three GEMMs of d·d·r
   const t = await la.matmulNT(qy, qy);
@@ -44,6 +47,14 @@ export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg): Promis
  * directions, with m's singular values; undefined when M + αF is too close
  * to singular for Newton (m has rank below r), and the caller uses an SVD.
  */
+/** A basis of the smaller side in the zero-padded space: zero rows appended up to d. */
+function padRows(q: Matrix | undefined, d: number): Matrix | undefined {
+  if (!q || q.rows === d) return q;
+  const out = new Float64Array(d * q.cols);
+  out.set(q.data);
+  return matrix(d, q.cols, out);
+}
+
 export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg): Promise<{ W: Matrix; singularValues: Float64Array } | undefined> {
   const d = free.F.rows;
   const padded = padSquare(m, d);

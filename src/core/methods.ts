@@ -52,6 +52,7 @@ export class AnchorProducts {
   private sourceSpectrum?: Promise<Float64Array>;
   private ls?: Promise<LeastSquares>;
   private free?: Promise<FreeDirections | undefined>;
+  private rowBasis?: Promise<Matrix | undefined>;
 
   constructor(
     readonly xs: Matrix,
@@ -76,7 +77,7 @@ export class AnchorProducts {
   /** With fewer anchors than dimensions, the directions they leave free (freeDirections.ts); otherwise undefined. */
   freeDirections(): Promise<FreeDirections | undefined> | undefined {
     if (this.xs.rows >= Math.min(this.xs.cols, this.ys.cols)) return undefined;
-    return (this.free ??= freeDirections(this.xs, this.ys, this.la));
+    return (this.free ??= freeDirections(this.xs, this.ys, this.la, this.sourceRowBasis()));
   }
 
   /** Xsᵀ·Xs, shared by least squares and the source spectrum on large problems. */
@@ -90,7 +91,12 @@ export class AnchorProducts {
   }
 
   leastSquares(): Promise<LeastSquares> {
-    return (this.ls ??= this.la.lstsq(this.xs, this.ys, this.large() ? { gram: this.gram() } : {}));
+    return (this.ls ??= this.la.lstsq(this.xs, this.ys, this.large() ? { gram: () => this.gram(), rowBasis: () => this.sourceRowBasis() } : {}));
+  }
+
+  /** An orthonormal basis of the source anchors' row space (n < d_x), shared by least squares and freeDirections. */
+  sourceRowBasis(): Promise<Matrix | undefined> {
+    return (this.rowBasis ??= this.la.rowSpaceBasis(this.xs));
   }
 
   /** Singular values of the pre-processed source anchors, descending (for rank and condition diagnostics). */

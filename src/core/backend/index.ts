@@ -54,7 +54,18 @@ export class Linalg {
    * torch's gelsy give), so n < d fits are deterministic across libraries.
    * `ridge` > 0 adds λ·I to XᵀX (Tikhonov), which makes the solution unique.
    */
-  async lstsq(x: Matrix, y: Matrix, options: { ridge?: number; solver?: 'auto' | 'svd' | 'gram'; gram?: Promise<Matrix> } = {}): Promise<LeastSquares> {
+  async lstsq(
+    x: Matrix,
+    y: Matrix,
+    options: {
+      ridge?: number;
+      solver?: 'auto' | 'svd' | 'gram';
+      /** Xᵀ·X when the caller already has it (asked for only when the d×d path runs). */
+      gram?: () => Promise<Matrix>;
+      /** rowSpaceBasis(x) when the caller already has it (asked for only when n < d). */
+      rowBasis?: () => Promise<Matrix | undefined>;
+    } = {},
+  ): Promise<LeastSquares> {
     const n = x.rows;
     const d = x.cols;
     const ridge = options.ridge ?? 0;
@@ -73,10 +84,10 @@ export class Linalg {
       return { W: multiply(s.V, uty), rank, singularValues: s.S };
     }
     if (ridge === 0 && solver === 'auto' && n < d && d >= LARGE_DIM) {
-      const wide = await this.minimumNormWide(x, y);
+      const wide = await this.minimumNormWide(x, y, await (options.rowBasis?.() ?? this.rowSpaceBasis(x)));
       if (wide) return wide;
     }
-    const shared = options.gram ? await options.gram : undefined;
+    const shared = options.gram ? await options.gram() : undefined;
     const gram = shared ? matrix(d, d, Float64Array.from(shared.data)) : await this.crossprod(x, x);
     if (ridge > 0) for (let i = 0; i < d; i++) gram.data[i * d + i] += ridge;
     const c = await this.crossprod(x, y);
@@ -101,11 +112,10 @@ export class Linalg {
    * Minimum-norm least squares for fewer rows than columns without any d×d work: with Q an
    * orthonormal basis of X's row space (rowSpaceBasis) the solution lies in span(Q), so
    * W = Q·z with z the full-rank least-squares solution of (X·Q)·z ≈ Y (r×r normal
-   * equations, refined). X's singular values are those of X·Q. Undefined when no basis
-   * can be formed (the caller uses the eigendecomposition path).
+   * equations, refined). X's singular values are those of X·Q. Undefined without a basis
+   * (the caller uses the eigendecomposition path).
    */
-  private async minimumNormWide(x: Matrix, y: Matrix): Promise<LeastSquares | undefined> {
-    const q = await this.rowSpaceBasis(x);
+  private async minimumNormWide(x: Matrix, y: Matrix, q: Matrix | undefined): Promise<LeastSquares | undefined> {
     if (!q) return undefined;
     const a = await this.matmul(x, q); // n × r
     const gram = await this.crossprod(a, a);
@@ -165,22 +175,21 @@ export class Linalg {
   }
 
   /**
-   * An orthonormal basis (d×r, zero rows below A's c columns) of the row space of a wide A
-   * (n×c, n < c ≤ d): the rows a pivoted Cholesky of A·Aᵀ picks (rank-revealing, so
+   * An orthonormal basis (c×r) of the row space of a wide A (n×c, n < c): the rows a pivoted Cholesky of A·Aᵀ picks (rank-revealing, so
    * centred rows, which sum to zero, give r = n − 1), orthonormalised by CholeskyQR2.
    * Undefined when A is zero or those rows are too ill-conditioned for CholeskyQR2.
    */
-  async rowSpaceBasis(a: Matrix, d = a.cols): Promise<Matrix | undefined> {
+  async rowSpaceBasis(a: Matrix): Promise<Matrix | undefined> {
     const c = a.cols;
     const pivots = pivotedCholeskyPivots(await this.matmulNT(a, a), 4 * EPS * Math.max(a.rows, c));
     const r = pivots.length;
     if (r === 0) return undefined;
-    const basis = new Float64Array(d * r);
+    const basis = new Float64Array(c * r);
     for (let k = 0; k < r; k++) {
       const row = pivots[k] * c;
       for (let j = 0; j < c; j++) basis[j * r + k] = a.data[row + j];
     }
-    return (await this.choleskyQr2(matrix(d, r, basis)))?.Q;
+    return (await this.choleskyQr2(matrix(c, r, basis)))?.Q;
   }
 
   /** The polar factor of a square matrix by ORT Newton iterations, or undefined when it is too ill-conditioned (use an SVD). */
