@@ -78,6 +78,28 @@ describe('screened float32 retrieval equals float64 brute force', () => {
     assert.ok((r.listsRecomputed ?? 0) > 0, `lists recomputed ${r.listsRecomputed}`);
   });
 
+  test('CSLS ranks come both from rows settled by their kept candidates and from rows scored again', async () => {
+    const aligned = cases['well aligned (translation-like)']();
+    const settled = await retrievalScreened(aligned.h, aligned.y, la);
+    assert.ok((settled.cslsRescanned ?? -1) >= 0 && settled.cslsRescanned! < aligned.h.rows / 2, `aligned: ${settled.cslsRescanned} rows rescanned`);
+    const unrelated = cases['unrelated spaces (the no-translation baseline)']();
+    const rescanned = await retrievalScreened(unrelated.h, unrelated.y, la);
+    assert.ok(rescanned.cslsRescanned! > unrelated.h.rows / 2, `unrelated: ${rescanned.cslsRescanned} rows rescanned`);
+  });
+
+  test('similarity blocks against a packed B equal the plain float32 GEMM, also after its session was evicted', async () => {
+    const f32 = (m: Matrix) => ({ rows: m.rows, cols: m.cols, data: Float32Array.from(m.data) });
+    const targets = [f32(randomMatrix(90, 24, 21)), f32(randomMatrix(70, 24, 22)), f32(randomMatrix(50, 24, 23))];
+    const rows = f32(randomMatrix(13, 24, 24));
+    // three targets through a cache of two: the first is evicted and packed again on its second use
+    for (const b of [...targets, targets[0], targets[2]]) {
+      const packed = await la.similarityBlock(rows, b);
+      const plain = await la.matmulNT32(rows, b);
+      assert.deepEqual([packed.rows, packed.cols], [13, b.rows]);
+      assert.deepEqual(Array.from(packed.data), Array.from(plain.data));
+    }
+  });
+
   test('the float32 bound is about d·2⁻²⁴', () => {
     assert.ok(float32DotBound(1024) > 1024 * 2 ** -24 && float32DotBound(1024) < 1.1 * 1030 * 2 ** -24);
   });

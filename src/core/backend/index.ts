@@ -44,9 +44,17 @@ export class Linalg {
     return this.gemm.matmulNT(a, b, 'float64');
   }
 
-  /** A·Bᵀ in float32 (inputs converted if needed): screened similarity blocks. */
+  /** A·Bᵀ in float32 (inputs converted if needed). */
   matmulNT32(a: Matrix, b: Matrix): Promise<Matrix> {
     return this.gemm.matmulNT(a, b, 'float32');
+  }
+
+  /**
+   * A·Bᵀ in float32 for row blocks A against one B (packed once and kept for the next
+   * call). `key`'s identity stands for B's values: the same key must always mean the same B.
+   */
+  similarityBlock(a: Matrix, b: Matrix & { data: Float32Array }, key: object = b.data): Promise<Matrix> {
+    return this.gemm.matmulNTFixed32(a, b, key);
   }
 
   /**

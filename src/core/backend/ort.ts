@@ -6,6 +6,7 @@
  */
 import type * as OrtModule from 'onnxruntime-node';
 import { matrix, type Matrix } from '../matrix';
+import { onnx } from 'onnx-proto';
 import { modelBytes, node, valueInfo, type OrtFloat } from './onnxGraph';
 
 type Ort = typeof OrtModule;
@@ -25,8 +26,15 @@ export interface OrtOptions {
 
 type GraphKind = 'gemmTN' | 'gemmNT' | 'gemmNN' | 'gemmNNBias' | 'inverse';
 
+/** Sessions with a fixed right-hand side kept at once (a job scores against two target matrices). */
+const FIXED_SESSIONS = 2;
+/** Above this B travels with every call instead (a model's protobuf is capped at 2 GB, and ORT keeps two copies). */
+const FIXED_MAX_BYTES = 512 * 2 ** 20;
+
 export class OrtGemm {
   private readonly sessions = new Map<string, Promise<OrtModule.InferenceSession>>();
+  /** A·Bᵀ sessions with B an initializer, by a key standing for B's values; in least-recently-used order. */
+  private readonly fixedB = new Map<object, Promise<OrtModule.InferenceSession>>();
 
   constructor(private readonly options: OrtOptions = {}) {}
 
@@ -34,15 +42,19 @@ export class OrtGemm {
     const key = `${kind}:${type}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = ort().InferenceSession.create(buildGraph(kind, type), {
-        intraOpNumThreads: this.options.threads ?? 0,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionMode: 'sequential',
-      });
+      s = ort().InferenceSession.create(buildGraph(kind, type), this.sessionOptions());
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  private sessionOptions(): OrtModule.InferenceSession.SessionOptions {
+    return {
+      intraOpNumThreads: this.options.threads ?? 0,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+    };
   }
 
   /** Aᵀ·B for A (n×p) and B (n×q). */
@@ -58,6 +70,33 @@ export class OrtGemm {
   /** A·Bᵀ for A (m×k) and B (q×k): similarity blocks without materialising Bᵀ. */
   async matmulNT(a: Matrix, b: Matrix, type: OrtFloat = 'float64'): Promise<Matrix> {
     return this.run('gemmNT', type, a, b);
+  }
+
+  /**
+   * A·Bᵀ in float32 for many A against one B (retrieval scores every row block against
+   * the same targets). B goes into the graph as an initializer, so ORT packs it for its
+   * GEMM kernel once instead of on every call and nothing of B crosses per call.
+   */
+  async matmulNTFixed32(a: Matrix, b: Matrix & { data: Float32Array }, key: object = b.data): Promise<Matrix> {
+    if (a.rows === 0 || b.rows === 0 || a.cols === 0) return zeros(a.rows, b.rows, 'float32');
+    if (b.data.byteLength > FIXED_MAX_BYTES) return this.matmulNT(a, b, 'float32');
+    const { Tensor } = ort();
+    let session = this.fixedB.get(key);
+    if (session) {
+      this.fixedB.delete(key);
+    } else {
+      session = ort().InferenceSession.create(fixedBGraph(b), this.sessionOptions());
+      while (this.fixedB.size >= FIXED_SESSIONS) {
+        const [oldest, evicted] = this.fixedB.entries().next().value!;
+        this.fixedB.delete(oldest);
+        await (await evicted).release();
+      }
+    }
+    this.fixedB.set(key, session);
+    const out = await (await session).run({ A: new Tensor('float32', asType(a.data, 'float32'), [a.rows, a.cols]) });
+    const data = out.Y.data as Float32Array;
+    out.Y.dispose?.();
+    return matrix(a.rows, b.rows, data);
   }
 
   /**
@@ -92,8 +131,9 @@ export class OrtGemm {
   }
 
   async dispose(): Promise<void> {
-    const all = [...this.sessions.values()];
+    const all = [...this.sessions.values(), ...this.fixedB.values()];
     this.sessions.clear();
+    this.fixedB.clear();
     for (const s of all) await (await s).release();
   }
 }
@@ -105,6 +145,18 @@ function zeros(rows: number, cols: number, type: OrtFloat): Matrix {
 function asType(data: ArrayLike<number>, type: OrtFloat): Float32Array | Float64Array {
   if (type === 'float64') return data instanceof Float64Array ? data : Float64Array.from(data);
   return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+/** Y = A·Bᵀ with B (q×k, float32) stored in the graph. */
+function fixedBGraph(b: Matrix & { data: Float32Array }): Uint8Array {
+  const B: onnx.ITensorProto = {
+    name: 'B',
+    dims: [b.rows, b.cols],
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    // ONNX raw data is little-endian, as is every platform ORT ships for
+    rawData: new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+  };
+  return modelBytes([node('Gemm', ['A', 'B'], ['Y'], { transB: 1 })], [valueInfo('A', 'float32', ['m', b.cols])], [valueInfo('Y', 'float32', ['m', b.rows])], [B], 'similarity');
 }
 
 function buildGraph(kind: GraphKind, type: OrtFloat): Uint8Array {
