@@ -89,7 +89,7 @@ function safeScale(s: Float64Array): number {
 
 /**
  * Stage 1: writes the band of half-bandwidth b orthogonally similar to the symmetric n×n
- * `a` (row-major, both triangles) into `band`.
+ * `a` (row-major, both triangles; overwritten) into `band`.
  *
  * Panels go in groups of `group`: within a group the trailing matrix S stays as it was at
  * the group's start and the panels' two-sided updates accumulate as U·Zᵀ (U = [V₀ W₀ V₁ W₁ …],
@@ -141,8 +141,13 @@ async function reduceToBand(a: Float64Array, n: number, gemm: OrtGemm, b: number
     }
     const done = panels * b;
     const k = 2 * done;
-    s = (await gemm.bandTrailing(matrix(size, size, s), done, matrix(k, size, ut.subarray(0, k * size)), matrix(k, size, zt.subarray(0, k * size)))).data as Float64Array;
-    size -= done;
+    // S[done:, done:] moved to the front of s (in place: each row moves forward), so that ORT
+    // gets it as a plain matrix
+    const rest = size - done;
+    for (let i = 0; i < rest; i++) s.copyWithin(i * rest, (done + i) * size + done, (done + i) * size + size);
+    const trailing = matrix(rest, rest, s.subarray(0, rest * rest));
+    s = (await gemm.bandTrailing(trailing, matrix(k, size, ut.subarray(0, k * size)), matrix(k, size, zt.subarray(0, k * size)))).data as Float64Array;
+    size = rest;
     k0 += done;
   }
   for (let i = 0; i < size; i++) for (let c = 0; c <= i; c++) band[(k0 + i) * lw + k0 + c + lw] = s[i * size + c];

@@ -116,23 +116,23 @@ export class OrtGemm {
   }
 
   /**
-   * S[o:, o:] − U[o:]·Z[o:]ᵀ from Uᵀ and Zᵀ (k×s): a group's pending band-reduction updates
-   * applied to the trailing matrix in one GEMM (bandReduction.ts).
+   * A − U[o:]·Z[o:]ᵀ for the trailing block A = S[o:, o:] (m×m, o = s − m) of an s×s matrix,
+   * from Uᵀ and Zᵀ (k×s): a group's pending band-reduction updates applied to the trailing
+   * matrix in one GEMM (bandReduction.ts).
    */
-  async bandTrailing(s: Matrix, o: number, ut: Matrix, zt: Matrix): Promise<Matrix> {
+  async bandTrailing(a: Matrix, ut: Matrix, zt: Matrix): Promise<Matrix> {
     const { Tensor } = ort();
     const session = await this.session('bandTrailing', 'float64');
     const out = await session.run({
-      S: new Tensor('float64', asType(s.data, 'float64'), [s.rows, s.cols]),
+      A: new Tensor('float64', asType(a.data, 'float64'), [a.rows, a.cols]),
       Ut: new Tensor('float64', asType(ut.data, 'float64'), [ut.rows, ut.cols]),
       Zt: new Tensor('float64', asType(zt.data, 'float64'), [zt.rows, zt.cols]),
-      start: int64Tensor([o, o]),
-      lo: int64Tensor([o]),
-      end: int64Tensor([s.cols]),
+      lo: int64Tensor([ut.cols - a.rows]),
+      end: int64Tensor([ut.cols]),
     });
     const data = out.Y.data as Float64Array;
     out.Y.dispose?.();
-    return matrix(s.rows - o, s.rows - o, data);
+    return matrix(a.rows, a.rows, data);
   }
 
   private async run(kind: GraphKind, type: OrtFloat, a: Matrix, b: Matrix, bias?: ArrayLike<number>): Promise<Matrix> {
@@ -244,17 +244,15 @@ function bandPanelGraph(type: OrtFloat, pending: boolean): Uint8Array {
   );
 }
 
-/** The graph of OrtGemm.bandTrailing; int64 inputs: start [o, o], lo [o], end [s]. */
+/** The graph of OrtGemm.bandTrailing; int64 inputs: lo [o], end [s]. */
 function bandTrailingGraph(type: OrtFloat): Uint8Array {
   return modelBytes(
     [
-      node('Shape', ['S'], ['size']),
-      node('Slice', ['S', 'start', 'size'], ['A']),
       node('Slice', ['Ut', 'lo', 'end', 'axis1'], ['Us']),
       node('Slice', ['Zt', 'lo', 'end', 'axis1'], ['Zs']),
       node('Gemm', ['Us', 'Zs', 'A'], ['Y'], { transA: 1, alpha: { float: -1 }, beta: { float: 1 } }),
     ],
-    [valueInfo('S', type, ['s', 's']), valueInfo('Ut', type, ['k', 's']), valueInfo('Zt', type, ['k', 's']), valueInfo('start', 'int64', [2]), valueInfo('lo', 'int64', [1]), valueInfo('end', 'int64', [1])],
+    [valueInfo('A', type, ['m', 'm']), valueInfo('Ut', type, ['k', 's']), valueInfo('Zt', type, ['k', 's']), valueInfo('lo', 'int64', [1]), valueInfo('end', 'int64', [1])],
     [valueInfo('Y', type, ['m', 'm'])],
     [int64Initializer('axis1', [1])],
     'band-trailing',
