@@ -41,7 +41,7 @@ export const BANDWIDTH = 32;
 const TRAILING_UPDATES = 8;
 
 /** Panels per group at dimension n and half-bandwidth b. */
-export function panelsPerGroup(n: number, b: number): number {
+function panelsPerGroup(n: number, b: number): number {
   return Math.max(1, Math.round(n / (TRAILING_UPDATES * b)));
 }
 
