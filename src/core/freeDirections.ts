@@ -14,7 +14,6 @@
  * Newton polar factor of a nonsingular d×d matrix gives the whole map.
  */
 import type { Linalg } from './backend';
-import { symEigenvalues } from './backend/dense';
 import { matrix, padSquare, topLeftBlock, type Matrix } from './matrix';
 
 export interface FreeDirections {
@@ -77,5 +76,5 @@ export async function polarSpectrum(r: Matrix, m: Matrix, la: Linalg): Promise<F
   // symmetrise: H is symmetric up to the factor's rounding
   const sym = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) sym[i * d + j] = 0.5 * (h.data[i * d + j] + h.data[j * d + i]);
-  return Float64Array.from(symEigenvalues(matrix(d, d, sym)), (v) => Math.max(v, 0));
+  return Float64Array.from(await la.symEigenvalues(matrix(d, d, sym)), (v) => Math.max(v, 0));
 }

@@ -6,7 +6,7 @@
  */
 import type { Linalg, LeastSquares } from './backend';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './backend/limits';
-import { det, polarFromSvd, svd, symEigenvalues, type Svd } from './backend/dense';
+import { det, polarFromSvd, svd, type Svd } from './backend/dense';
 import { completedPolar, freeDirections, polarSpectrum, type FreeDirections } from './freeDirections';
 import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
 
@@ -106,7 +106,9 @@ export class AnchorProducts {
     // the eigenvalues of the smaller Gram matrix alone (n×n with fewer anchors than dimensions):
     // 5–10× cheaper than a least-squares solve a fit may not need
     const smallerGram = () => (this.xs.rows < this.xs.cols ? this.la.matmulNT(this.xs, this.xs) : this.gram());
-    return (this.sourceSpectrum ??= smallerGram().then((g) => Float64Array.from(symEigenvalues(g), (l) => Math.sqrt(Math.max(l, 0)))));
+    return (this.sourceSpectrum ??= smallerGram()
+      .then((g) => this.la.symEigenvalues(g))
+      .then((values) => Float64Array.from(values, (l) => Math.sqrt(Math.max(l, 0)))));
   }
 
 }

@@ -14,6 +14,8 @@ import { polarWithSpectrum } from '../../src/core/methods';
 import { mulberry32 } from '../../src/core/pairs';
 import { blockedInverse } from '../../src/core/backend/blockedLu';
 import { OrtGemm } from '../../src/core/backend/ort';
+import { BANDWIDTH, symEigenvaluesTwoStage } from '../../src/core/backend/bandReduction';
+import { TWO_STAGE_EIGENVALUES_FROM } from '../../src/core/backend/limits';
 
 const la = new Linalg({ threads: 1 });
 after(() => la.dispose());
@@ -23,6 +25,31 @@ function gaussianMatrix(rows: number, cols: number, seed: number, colScale = (j:
   const u = mulberry32(seed);
   const g = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   return matrix(rows, cols, Float64Array.from({ length: rows * cols }, (_, t) => g() * colScale(t % cols)));
+}
+
+/** A random symmetric matrix, entries uniform in (−½, ½). */
+function randomSymmetric(n: number, seed: number): Matrix {
+  const u = mulberry32(seed);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = u() - 0.5;
+  return matrix(n, n, a);
+}
+
+/** Q·diag(values)·Qᵀ with Q a random orthogonal matrix: a symmetric matrix with exactly these eigenvalues. */
+function withEigenvalues(values: number[], seed: number): Matrix {
+  const n = values.length;
+  const q = polarFromSvd(svd(gaussianMatrix(n, n, seed, () => 1)));
+  const qd = matrix(n, n, Float64Array.from(q.data, (v, t) => v * values[t % n]));
+  const a = multiply(qd, transpose(q));
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a.data[j * n + i] = a.data[i * n + j];
+  return a;
+}
+
+/** max |a − b| over the spectrum's scale, max |λ| of the reference. */
+function spectrumError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
+  assert.equal(got.length, ref.length);
+  const scale = Math.max(...Array.from(ref, Math.abs), Number.MIN_VALUE);
+  return maxAbsDiff(ref, got) / scale;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -82,6 +109,96 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
       const small = multiply(transpose(gaussianMatrix(5, n, 7 + n)), gaussianMatrix(5, n, 7 + n));
       assert.ok(maxAbsDiff(symEig(small).values, symEigenvalues(small)) < 1e-12 * Math.max(1, symEig(small).values[0]), `n = ${n}`);
     }
+  });
+
+  describe('two-stage eigenvalues (dense → band in ORT GEMMs, bulge chasing, QL) equal the one-stage ones and ml-matrix', () => {
+    const gemm = new OrtGemm({ threads: 1 });
+    after(() => gemm.dispose());
+
+    test(`random symmetric, Gram and cross-covariance matrices, sizes not multiples of b = ${BANDWIDTH}`, async () => {
+      const cases: [string, Matrix][] = [
+        ['random 300', randomSymmetric(300, 21)],
+        ['Gram 257', multiply(transpose(gaussianMatrix(400, 257, 22)), gaussianMatrix(400, 257, 22))],
+        ['Gram ' + D, multiply(transpose(x), x)],
+        ['indefinite H = Mᵀ + M', matrix(D, D, Float64Array.from(m.data, (v, t) => v + m.data[(t % D) * D + Math.floor(t / D)]))],
+      ];
+      for (const [name, a] of cases) {
+        const err = spectrumError(symEig(a).values, await symEigenvaluesTwoStage(a, gemm));
+        assert.ok(err < 1e-12, `${name}: ${err}`);
+      }
+    });
+
+    test('d = 1000 equals the one-stage reduction', async () => {
+      const g = gaussianMatrix(1100, 1000, 23);
+      const a = await gemm.crossprod(g, g);
+      const err = spectrumError(symEigenvalues(a), await symEigenvaluesTwoStage(a, gemm));
+      assert.ok(err < 1e-12, `${err}`);
+    });
+
+    test('repeated and clustered eigenvalues, and a rank-deficient Gram matrix', async () => {
+      const n = 300;
+      // blocks of equal values, a tight cluster, a few negative
+      const values = Array.from({ length: n }, (_, i) => (i < 100 ? 5 : i < 200 ? 1 + i * 1e-10 : i < 290 ? -2 : i - 289));
+      const a = withEigenvalues(values, 24);
+      const exact = Float64Array.from(values).sort().reverse();
+      assert.ok(spectrumError(exact, await symEigenvaluesTwoStage(a, gemm)) < 1e-12, 'clustered');
+      const low = multiply(transpose(gaussianMatrix(20, 280, 25)), gaussianMatrix(20, 280, 25)); // rank 20
+      const ref = symEig(low).values;
+      const got = await symEigenvaluesTwoStage(low, gemm);
+      assert.ok(spectrumError(ref, got) < 1e-12, `rank 20: ${spectrumError(ref, got)}`);
+      for (let i = 20; i < 280; i++) assert.ok(Math.abs(got[i]) < 1e-12 * got[0], `λ${i} = ${got[i]} is not zero`);
+    });
+
+    test('diagonal, zero and already-banded matrices (reflectors that are the identity)', async () => {
+      const n = 270;
+      const diag = matrix(n, n, new Float64Array(n * n));
+      for (let i = 0; i < n; i++) diag.data[i * n + i] = Math.sin(i * 1.7) * 10;
+      assert.deepEqual(await symEigenvaluesTwoStage(diag, gemm), Float64Array.from(diag.data.filter((_, t) => t % (n + 1) === 0)).sort().reverse());
+      assert.deepEqual(await symEigenvaluesTwoStage(matrix(n, n, new Float64Array(n * n)), gemm), new Float64Array(n));
+      const banded = randomSymmetric(n, 26);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (Math.abs(i - j) > 5) banded.data[i * n + j] = 0;
+      assert.ok(spectrumError(symEig(banded).values, await symEigenvaluesTwoStage(banded, gemm)) < 1e-12);
+    });
+
+    test('entries near overflow or underflow: scaled by a power of two first', async () => {
+      const a = randomSymmetric(270, 31);
+      const ref = symEigenvalues(a);
+      for (const f of [1e200, 1e-200]) {
+        const scaled = matrix(270, 270, Float64Array.from(a.data, (x) => x * f));
+        const got = await symEigenvaluesTwoStage(scaled, gemm);
+        assert.ok(spectrumError(Float64Array.from(ref, (x) => x * f), got) < 1e-12, `× ${f}`);
+      }
+    });
+
+    test('reads the lower triangle only, like symEigenvalues', async () => {
+      const a = randomSymmetric(260, 27);
+      const ref = symEigenvalues(a);
+      for (let i = 0; i < 260; i++) for (let j = i + 1; j < 260; j++) a.data[i * 260 + j] = 1e3;
+      assert.ok(spectrumError(ref, await symEigenvaluesTwoStage(a, gemm)) < 1e-12);
+    });
+
+    test('small bandwidths and groups: every panel, group and chase boundary, n from 2 to 41', async () => {
+      for (const b of [1, 2, 3, 5, 8]) {
+        for (const group of [1, 2, 3]) {
+          for (const n of [2, 3, 4, 7, 9, 16, 17, 25, 41]) {
+            const a = randomSymmetric(n, 100 * b + n);
+            const err = spectrumError(symEig(a).values, await symEigenvaluesTwoStage(a, gemm, b, group));
+            assert.ok(err < 1e-12, `b = ${b}, group = ${group}, n = ${n}: ${err}`);
+          }
+        }
+      }
+    });
+
+    test(`d ≤ b + 1 falls back to the one-stage reduction; Linalg switches at ${TWO_STAGE_EIGENVALUES_FROM}`, async () => {
+      for (const n of [1, 2, 3, 10, BANDWIDTH + 1]) {
+        const a = randomSymmetric(n, 28 + n);
+        assert.deepEqual(await symEigenvaluesTwoStage(a, gemm), symEigenvalues(a), `n = ${n}`);
+      }
+      const below = randomSymmetric(TWO_STAGE_EIGENVALUES_FROM - 1, 29);
+      assert.deepEqual(await la.symEigenvalues(below), symEigenvalues(below));
+      const at = randomSymmetric(TWO_STAGE_EIGENVALUES_FROM, 30);
+      assert.ok(spectrumError(symEigenvalues(at), await la.symEigenvalues(at)) < 1e-12);
+    });
   });
 
   test('subspace iteration finds the two leading eigenpairs', () => {

@@ -5,10 +5,11 @@
  * estimators.
  */
 import { matrix, type Matrix } from '../matrix';
+import { symEigenvaluesTwoStage } from './bandReduction';
 import { blockedLu, inverse } from './blockedLu';
 import { cholesky, det, pinvSymSolve, pivotedCholeskyPivots, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
-import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './limits';
+import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
@@ -100,7 +101,7 @@ export class Linalg {
     if (ridge > 0) for (let i = 0; i < d; i++) gram.data[i * d + i] += ridge;
     const c = await this.crossprod(x, y);
     if (d >= LARGE_DIM && solver === 'auto') {
-      const values = symEigenvalues(gram);
+      const values = await this.symEigenvalues(gram);
       const tol = Math.max(values[0] ?? 0, 0) * Math.max(n, d) * EPS * 4;
       if (values[d - 1] > tol) {
         const singularValues = Float64Array.from(values, (l) => Math.sqrt(Math.max(l - ridge, 0)));
@@ -129,7 +130,7 @@ export class Linalg {
     const gram = await this.crossprod(a, a);
     const z = await this.solveFullRank(gram, await this.crossprod(a, y));
     const r = q.cols;
-    const values = symEigenvalues(gram);
+    const values = await this.symEigenvalues(gram);
     const singularValues = new Float64Array(x.rows);
     for (let k = 0; k < r; k++) singularValues[k] = Math.sqrt(Math.max(values[k], 0));
     return { W: await this.matmul(q, z), rank: r, singularValues };
@@ -198,6 +199,15 @@ export class Linalg {
       for (let j = 0; j < c; j++) basis[j * r + k] = a.data[row + j];
     }
     return (await this.choleskyQr2(matrix(c, r, basis)))?.Q;
+  }
+
+  /**
+   * Eigenvalues (descending) of a symmetric matrix, from its lower triangle. From
+   * TWO_STAGE_EIGENVALUES_FROM on by the two-stage reduction (bandReduction.ts: the O(d³)
+   * work as ORT GEMMs, then bulge chasing in JS), below by dense.ts's one-stage reduction.
+   */
+  async symEigenvalues(m: Matrix): Promise<Float64Array> {
+    return m.rows >= TWO_STAGE_EIGENVALUES_FROM ? symEigenvaluesTwoStage(m, this.gemm) : symEigenvalues(m);
   }
 
   /** The polar factor of a square matrix by ORT Newton iterations, or undefined when it is too ill-conditioned (use an SVD). */

@@ -7,7 +7,7 @@
 import type * as OrtModule from 'onnxruntime-node';
 import { matrix, type Matrix } from '../matrix';
 import { onnx } from 'onnx-proto';
-import { modelBytes, node, valueInfo, type OrtFloat } from './onnxGraph';
+import { int64Initializer, modelBytes, node, valueInfo, type OrtFloat } from './onnxGraph';
 
 type Ort = typeof OrtModule;
 let ortModule: Ort | undefined;
@@ -24,7 +24,7 @@ export interface OrtOptions {
   threads?: number;
 }
 
-type GraphKind = 'gemmTN' | 'gemmNT' | 'gemmNN' | 'gemmNNBias' | 'inverse';
+type GraphKind = 'gemmTN' | 'gemmNT' | 'gemmNN' | 'gemmNNBias' | 'inverse' | 'bandPanel' | 'bandPanelPending' | 'bandTrailing';
 
 /** Sessions with a fixed right-hand side kept at once (a job scores against two target matrices). */
 const FIXED_SESSIONS = 2;
@@ -42,18 +42,22 @@ export class OrtGemm {
     const key = `${kind}:${type}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = ort().InferenceSession.create(buildGraph(kind, type), this.sessionOptions());
+      s = ort().InferenceSession.create(buildGraph(kind, type), this.sessionOptions(kind.startsWith('band')));
       this.sessions.set(key, s);
     }
     return s;
   }
 
-  private sessionOptions(): OrtModule.InferenceSession.SessionOptions {
+  private sessionOptions(noSpinning = false): OrtModule.InferenceSession.SessionOptions {
     return {
       intraOpNumThreads: this.options.threads ?? 0,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      // Each session has its own pool, whose worker spins for a while after a run. The band
+      // reduction alternates sessions, and a spinning worker of the last one took a core from
+      // the next one's GEMM (2–4× slower on 2 cores); these runs are long, waking is cheap.
+      ...(noSpinning ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
   }
 
@@ -112,6 +116,64 @@ export class OrtGemm {
     return matrix(a.rows, a.cols, data);
   }
 
+  /**
+   * One panel of the reduction of a symmetric matrix S (s×s) to band form (bandReduction.ts),
+   * with the updates of the earlier panels of its group pending as U·Zᵀ (`pending`: Uᵀ and
+   * Zᵀ, k×s, zero left of where each panel's rows start). With R = S[o:, :] (the m = s − o
+   * rows below the panel's band, o = s − m), Q = I − V·T·Vᵀ (V m×b) and A = (S − U·Zᵀ)[o:, o:],
+   * returns W = X − ½·V·(Tᵀ·Vᵀ·X), X = A·V·T, so that Qᵀ·A·Q = A − V·Wᵀ − W·Vᵀ; and `next`,
+   * the first b columns of that updated A (the next panel). X comes from R times V·T padded
+   * with zeros to s rows: R is a plain slice of S's rows (no copy), at the cost of the
+   * products with the zero padding.
+   */
+  async bandPanel(r: Matrix, v: Matrix, t: Matrix, pending?: { ut: Matrix; zt: Matrix }): Promise<{ w: Matrix; next: Matrix }> {
+    const { Tensor } = ort();
+    const m = r.rows;
+    const o = r.cols - m;
+    const b = v.cols;
+    const feeds: Record<string, OrtModule.Tensor> = {
+      R: new Tensor('float64', asType(r.data, 'float64'), [m, r.cols]),
+      V: new Tensor('float64', asType(v.data, 'float64'), [m, b]),
+      T: new Tensor('float64', asType(t.data, 'float64'), [b, b]),
+      pads: int64Tensor([o, 0, 0, 0]),
+      lo: int64Tensor([o]),
+      hi: int64Tensor([o + b]),
+      end: int64Tensor([r.cols]),
+      head: int64Tensor([b]),
+    };
+    if (pending) {
+      feeds.Ut = new Tensor('float64', asType(pending.ut.data, 'float64'), [pending.ut.rows, pending.ut.cols]);
+      feeds.Zt = new Tensor('float64', asType(pending.zt.data, 'float64'), [pending.zt.rows, pending.zt.cols]);
+    }
+    const session = await this.session(pending ? 'bandPanelPending' : 'bandPanel', 'float64');
+    const out = await session.run(feeds);
+    const w = out.W.data as Float64Array;
+    const next = out.Next.data as Float64Array;
+    out.W.dispose?.();
+    out.Next.dispose?.();
+    return { w: matrix(m, b, w), next: matrix(m, next.length / m, next) };
+  }
+
+  /**
+   * A − U[o:]·Z[o:]ᵀ for the trailing block A = S[o:, o:] (m×m, o = s − m) of an s×s matrix,
+   * from Uᵀ and Zᵀ (k×s): a group's pending band-reduction updates applied to the trailing
+   * matrix in one GEMM (bandReduction.ts).
+   */
+  async bandTrailing(a: Matrix, ut: Matrix, zt: Matrix): Promise<Matrix> {
+    const { Tensor } = ort();
+    const session = await this.session('bandTrailing', 'float64');
+    const out = await session.run({
+      A: new Tensor('float64', asType(a.data, 'float64'), [a.rows, a.cols]),
+      Ut: new Tensor('float64', asType(ut.data, 'float64'), [ut.rows, ut.cols]),
+      Zt: new Tensor('float64', asType(zt.data, 'float64'), [zt.rows, zt.cols]),
+      lo: int64Tensor([ut.cols - a.rows]),
+      end: int64Tensor([ut.cols]),
+    });
+    const data = out.Y.data as Float64Array;
+    out.Y.dispose?.();
+    return matrix(a.rows, a.rows, data);
+  }
+
   private async run(kind: GraphKind, type: OrtFloat, a: Matrix, b: Matrix, bias?: ArrayLike<number>): Promise<Matrix> {
     const outRows = kind === 'gemmTN' ? a.cols : a.rows;
     const outCols = kind === 'gemmNT' ? b.rows : b.cols;
@@ -165,9 +227,11 @@ function buildGraph(kind: GraphKind, type: OrtFloat): Uint8Array {
       { domain: 'com.microsoft', version: 1 },
     ]);
   }
+  if (kind === 'bandPanel' || kind === 'bandPanelPending') return bandPanelGraph(type, kind === 'bandPanelPending');
+  if (kind === 'bandTrailing') return bandTrailingGraph(type);
   const transA = kind === 'gemmTN' ? 1 : 0;
   const transB = kind === 'gemmNT' ? 1 : 0;
-  const shapes: Record<Exclude<GraphKind, 'inverse'>, [string[], string[]]> = {
+  const shapes: Record<Exclude<GraphKind, 'inverse' | 'bandPanel' | 'bandPanelPending' | 'bandTrailing'>, [string[], string[]]> = {
     gemmTN: [['n', 'p'], ['n', 'q']],
     gemmNT: [['m', 'k'], ['q', 'k']],
     gemmNN: [['m', 'k'], ['k', 'q']],
@@ -180,5 +244,69 @@ function buildGraph(kind: GraphKind, type: OrtFloat): Uint8Array {
     [node('Gemm', gemmInputs, ['Y'], { transA, transB })],
     inputs,
     [valueInfo('Y', type, [kind === 'gemmTN' ? 'p' : 'm', 'q'])],
+  );
+}
+
+function int64Tensor(values: number[]): OrtModule.Tensor {
+  return new (ort().Tensor)('int64', BigInt64Array.from(values, BigInt), [values.length]);
+}
+
+/** The graph of OrtGemm.bandPanel; int64 inputs: pads [o, 0, 0, 0], lo [o], hi [o + b], end [s], head [b]. */
+function bandPanelGraph(type: OrtFloat, pending: boolean): Uint8Array {
+  const minus = { alpha: { float: -1 }, beta: { float: 1 } };
+  const nodes = [
+    node('MatMul', ['V', 'T'], ['Y']),
+    node('Pad', ['Y', 'pads'], ['Yp']),
+    node('MatMul', ['R', 'Yp'], [pending ? 'X0' : 'X']),
+    // the pending updates: X −= U[o:]·(Zᵀ·[0; V·T]), and the next panel's columns −= U[o:]·Z[o:o+b]ᵀ
+    ...(pending
+      ? [
+          node('MatMul', ['Zt', 'Yp'], ['ZtY']),
+          node('Gemm', ['Ut', 'ZtY'], ['UZtY'], { transA: 1 }),
+          node('Slice', ['UZtY', 'lo', 'end', 'axis0'], ['Xp']),
+          node('Sub', ['X0', 'Xp'], ['X']),
+          node('Slice', ['Ut', 'lo', 'end', 'axis1'], ['Us']),
+          node('Slice', ['Zt', 'lo', 'hi', 'axis1'], ['Zs']),
+        ]
+      : []),
+    node('Gemm', ['V', 'X'], ['VtX'], { transA: 1 }),
+    node('Gemm', ['T', 'VtX'], ['Z'], { transA: 1 }),
+    node('Gemm', ['V', 'Z', 'X'], ['W'], { alpha: { float: -0.5 }, beta: { float: 1 } }),
+    node('Slice', ['R', 'lo', 'hi', 'axis1'], ['Rc']),
+    ...(pending ? [node('Gemm', ['Us', 'Zs', 'Rc'], ['Rn'], { transA: 1, ...minus })] : []),
+    node('Slice', ['V', 'zero', 'head', 'axis0'], ['Vb']),
+    node('Slice', ['W', 'zero', 'head', 'axis0'], ['Wb']),
+    node('Concat', ['V', 'W'], ['VW'], { axis: 1 }),
+    node('Concat', ['Wb', 'Vb'], ['WVb'], { axis: 1 }),
+    node('Gemm', ['VW', 'WVb', pending ? 'Rn' : 'Rc'], ['Next'], { transB: 1, ...minus }),
+  ];
+  const inputs = [
+    valueInfo('R', type, ['m', 's']),
+    valueInfo('V', type, ['m', 'b']),
+    valueInfo('T', type, ['b', 'b']),
+    ...['pads', 'lo', 'hi', 'end', 'head'].map((name) => valueInfo(name, 'int64', [name === 'pads' ? 4 : 1])),
+    ...(pending ? [valueInfo('Ut', type, ['k', 's']), valueInfo('Zt', type, ['k', 's'])] : []),
+  ];
+  return modelBytes(
+    nodes,
+    inputs,
+    [valueInfo('W', type, ['m', 'b']), valueInfo('Next', type, ['m', 'c'])],
+    [int64Initializer('zero', [0]), int64Initializer('axis0', [0]), int64Initializer('axis1', [1])],
+    pending ? 'band-panel-pending' : 'band-panel',
+  );
+}
+
+/** The graph of OrtGemm.bandTrailing; int64 inputs: lo [o], end [s]. */
+function bandTrailingGraph(type: OrtFloat): Uint8Array {
+  return modelBytes(
+    [
+      node('Slice', ['Ut', 'lo', 'end', 'axis1'], ['Us']),
+      node('Slice', ['Zt', 'lo', 'end', 'axis1'], ['Zs']),
+      node('Gemm', ['Us', 'Zs', 'A'], ['Y'], { transA: 1, alpha: { float: -1 }, beta: { float: 1 } }),
+    ],
+    [valueInfo('A', type, ['m', 'm']), valueInfo('Ut', type, ['k', 's']), valueInfo('Zt', type, ['k', 's']), valueInfo('lo', 'int64', [1]), valueInfo('end', 'int64', [1])],
+    [valueInfo('Y', type, ['m', 'm'])],
+    [int64Initializer('axis1', [1])],
+    'band-trailing',
   );
 }
