@@ -54,7 +54,7 @@ export class Linalg {
    * A·Bᵀ in float32 for row blocks A against one B (packed once and kept for the next
    * call). `key`'s identity stands for B's values: the same key must always mean the same B.
    */
-  similarityBlock(a: Matrix, b: Matrix & { data: Float32Array }, key: object = b.data): Promise<Matrix> {
+  similarityBlock(a: Matrix, b: Matrix & { data: Float32Array }, key: object = b.data): Promise<Matrix & { data: Float32Array }> {
     return this.gemm.matmulNTFixed32(a, b, key);
   }
 

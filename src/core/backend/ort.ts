@@ -42,22 +42,22 @@ export class OrtGemm {
     const key = `${kind}:${type}`;
     let s = this.sessions.get(key);
     if (!s) {
-      s = ort().InferenceSession.create(buildGraph(kind, type), this.sessionOptions(kind.startsWith('band')));
+      s = ort().InferenceSession.create(buildGraph(kind, type), this.sessionOptions());
       this.sessions.set(key, s);
     }
     return s;
   }
 
-  private sessionOptions(noSpinning = false): OrtModule.InferenceSession.SessionOptions {
+  private sessionOptions(): OrtModule.InferenceSession.SessionOptions {
     return {
       intraOpNumThreads: this.options.threads ?? 0,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       // Each session has its own pool, whose worker spins for a while after a run. The band
-      // reduction alternates sessions, and a spinning worker of the last one took a core from
-      // the next one's GEMM (2–4× slower on 2 cores); these runs are long, waking is cheap.
-      ...(noSpinning ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+      // reduction and the polar iteration alternate sessions, and a spinning worker of the last
+      // one took a core from the next one's GEMM (2–4× slower on 2 cores); runs are long, waking is cheap.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
   }
 
@@ -81,9 +81,9 @@ export class OrtGemm {
    * the same targets). B goes into the graph as an initializer, so ORT packs it for its
    * GEMM kernel once instead of on every call and nothing of B crosses per call.
    */
-  async matmulNTFixed32(a: Matrix, b: Matrix & { data: Float32Array }, key: object = b.data): Promise<Matrix> {
-    if (a.rows === 0 || b.rows === 0 || a.cols === 0) return zeros(a.rows, b.rows, 'float32');
-    if (b.data.byteLength > FIXED_MAX_BYTES) return this.matmulNT(a, b, 'float32');
+  async matmulNTFixed32(a: Matrix, b: Matrix & { data: Float32Array }, key: object = b.data): Promise<Matrix & { data: Float32Array }> {
+    if (a.rows === 0 || b.rows === 0 || a.cols === 0) return { rows: a.rows, cols: b.rows, data: new Float32Array(0) };
+    if (b.data.byteLength > FIXED_MAX_BYTES) return (await this.matmulNT(a, b, 'float32')) as Matrix & { data: Float32Array };
     const { Tensor } = ort();
     let session = this.fixedB.get(key);
     if (session) {
@@ -100,7 +100,7 @@ export class OrtGemm {
     const out = await (await session).run({ A: new Tensor('float32', asType(a.data, 'float32'), [a.rows, a.cols]) });
     const data = out.Y.data as Float32Array;
     out.Y.dispose?.();
-    return matrix(a.rows, b.rows, data);
+    return { rows: a.rows, cols: b.rows, data };
   }
 
   /**
