@@ -68,6 +68,13 @@ describe('screened float32 retrieval equals float64 brute force', () => {
       assert.deepEqual(Array.from(fast.rank), Array.from(slow.rank), 'ranks');
       assert.deepEqual(Array.from(fast.cslsRank), Array.from(slow.cslsRank), 'CSLS ranks');
       assert.equal(fast.jaccard, slow.jaccard, 'Jaccard@10');
+      // blocks of a few dozen rows: candidates carried across blocks, CSLS rescans in several
+      // blocks, and the targets' neighbours from the upper triangle of Y·Yᵀ mirrored to later rows
+      // (a copy of y: its own neighbour lists are cached per target matrix)
+      const blocked = await retrievalScreened(h, matrix(y.rows, y.cols, Float64Array.from(y.data)), la, { blockValues: 37 * h.rows });
+      assert.deepEqual(Array.from(blocked.rank), Array.from(slow.rank), 'ranks, small blocks');
+      assert.deepEqual(Array.from(blocked.cslsRank), Array.from(slow.cslsRank), 'CSLS ranks, small blocks');
+      assert.equal(blocked.jaccard, slow.jaccard, 'Jaccard@10, small blocks');
     });
   }
 

@@ -56,7 +56,7 @@ export class OrtGemm {
       executionMode: 'sequential',
       // Each session has its own pool, whose worker spins for a while after a run. The band
       // reduction and the polar iteration alternate sessions, and a spinning worker of the last
-      // one took a core from the next one's GEMM (2–4× slower on 2 cores); runs are long, waking is cheap.
+      // one took a core from the next one's GEMM (on 2 cores, several times slower); runs are long, waking is cheap.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
   }
