@@ -15,6 +15,9 @@
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
  *   lu         the blocked LU's inverse and determinant against ORT's Inverse and the plain LU
  *              at --lu-dims (default 1024,2048,4096)
+ *   eig        eigenvalues of a symmetric (Gram) matrix: the two-stage reduction (ORT GEMMs +
+ *              bulge chasing) against the one-stage JS reduction and NumPy's eigvalsh, at
+ *              --eig-dims (default 1024,2048,4096)
  *   panel      the results panel in headless Chromium: first chart and whole render after `show`
  *              for a real fit with --panel-pairs held-out pairs (default 100000; bench/panel.mjs)
  *
@@ -444,6 +447,45 @@ async function luSuite() {
   }
 }
 
+async function eigSuite() {
+  const { OrtGemm } = core('backend/ort');
+  const { symEigenvaluesTwoStage } = core('backend/bandReduction');
+  const { symEigenvalues } = core('backend/dense');
+  const { matrix } = core('matrix');
+  for (const d of (args['eig-dims'] ?? '1024,2048,4096').split(',').map(Number)) {
+    const g = rng(d);
+    const x = matrix(2 * d, d, Float64Array.from({ length: 2 * d * d }, () => g.normal()));
+    const gemm = new OrtGemm({ threads: Number(args.threads ?? 0) });
+    const gram = await gemm.crossprod(x, x);
+    const reps = Math.min(REPS, d >= 4096 ? 1 : 3);
+    const time = async (fn) => {
+      const t = [];
+      let out;
+      for (let r = 0; r < reps; r++) {
+        const t0 = process.hrtime.bigint();
+        out = await fn();
+        t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+      return { seconds: median(t), out };
+    };
+    await symEigenvaluesTwoStage(matrix(256, 256, gram.data.subarray(0, 256 * 256)), gemm); // sessions and JIT warm-up
+    const twoStage = await time(() => symEigenvaluesTwoStage(gram, gemm));
+    const oneStage = await time(async () => symEigenvalues(gram));
+    await gemm.dispose();
+    let worst = 0;
+    for (let i = 0; i < d; i++) worst = Math.max(worst, Math.abs(twoStage.out[i] - oneStage.out[i]));
+    let np = null;
+    if (python) {
+      const script = `import numpy as np, time, sys\nd=${d}\nx=np.random.default_rng(1).standard_normal((2*d,d))\ng=x.T@x\nt=[]\nfor _ in range(${reps}):\n t0=time.perf_counter(); np.linalg.eigvalsh(g); t.append(time.perf_counter()-t0)\nprint(sorted(t)[len(t)//2])`;
+      np = Number(runTimed('python3', ['-c', script]).stdout.trim());
+    }
+    const error = `max |Δλ| / λmax vs one-stage ${(worst / oneStage.out[0]).toExponential(1)}`;
+    // NumPy times eigvalsh on a Gram matrix of the same size and kind (its own random draw)
+    record({ suite: 'eig', op: 'symmetric eigenvalues (two-stage)', size: `d=${d}`, ours: twoStage.seconds, numpy: np, reference: oneStage.seconds, vsReference: twoStage.seconds / oneStage.seconds, error });
+    console.log(`    one-stage JS reduction: ${fmt(oneStage.seconds)}`);
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -455,6 +497,7 @@ async function main() {
   if (SUITES.includes('translate')) await translateSuite(Number(args['translate-rows'] ?? 1_000_000), 768);
   if (SUITES.includes('scale')) await scaleSuite();
   if (SUITES.includes('lu')) await luSuite();
+  if (SUITES.includes('eig')) await eigSuite();
   if (SUITES.includes('panel')) await panelSuite({ pairs: Number(args['panel-pairs'] ?? 100000), reps: REPS, dataDir: DATA, dataPair, record, median, fmt });
 
   printTable(rows);
