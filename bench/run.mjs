@@ -417,6 +417,18 @@ print(json.dumps(ts))`;
  * The blocked LU (blockedLu.ts) against what it replaces, in-process on a random d×d matrix:
  * ORT's single-threaded com.microsoft Inverse, and the plain row-major LU determinant.
  */
+/** The median wall time of `reps` runs of fn, and its last result. */
+async function timedMedian(fn, reps) {
+  const t = [];
+  let out;
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    out = await fn();
+    t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { seconds: median(t), out };
+}
+
 async function luSuite() {
   const { OrtGemm } = core('backend/ort');
   const { blockedInverse, blockedLu } = core('backend/blockedLu');
@@ -426,15 +438,7 @@ async function luSuite() {
     const g = rng(d);
     const a = matrix(d, d, Float64Array.from({ length: d * d }, () => g.normal()));
     const gemm = new OrtGemm({ threads: Number(args.threads ?? 0) });
-    const time = async (fn) => {
-      const t = [];
-      for (let r = 0; r < Math.min(REPS, d >= 4096 ? 1 : 3); r++) {
-        const t0 = process.hrtime.bigint();
-        await fn();
-        t.push(Number(process.hrtime.bigint() - t0) / 1e9);
-      }
-      return median(t);
-    };
+    const time = async (fn) => (await timedMedian(fn, Math.min(REPS, d >= 4096 ? 1 : 3))).seconds;
     await gemm.inverse(matrix(8, 8, Float64Array.from({ length: 64 }, (_, i) => (i % 9 === 0 ? 1 : 0)))); // session warm-up
     const ortInverse = await time(() => gemm.inverse(a));
     const blockedInv = await time(() => blockedInverse(a, gemm));
@@ -458,16 +462,7 @@ async function eigSuite() {
     const gemm = new OrtGemm({ threads: Number(args.threads ?? 0) });
     const gram = await gemm.crossprod(x, x);
     const reps = Math.min(REPS, d >= 4096 ? 1 : 3);
-    const time = async (fn) => {
-      const t = [];
-      let out;
-      for (let r = 0; r < reps; r++) {
-        const t0 = process.hrtime.bigint();
-        out = await fn();
-        t.push(Number(process.hrtime.bigint() - t0) / 1e9);
-      }
-      return { seconds: median(t), out };
-    };
+    const time = (fn) => timedMedian(fn, reps);
     await symEigenvaluesTwoStage(matrix(256, 256, gram.data.subarray(0, 256 * 256)), gemm); // sessions and JIT warm-up
     const twoStage = await time(() => symEigenvaluesTwoStage(gram, gemm));
     const oneStage = await time(async () => symEigenvalues(gram));
