@@ -16,6 +16,8 @@ const MAX_CONDITION = 1e11;
 /** Switch from Newton to Newton–Schulz once ‖I − XᵀX‖₂ is estimated below this (NS converges below 1). */
 const SWITCH_TO_SCHULZ = 0.8;
 const MAX_STEPS = 60;
+/** ‖I − XᵀX‖_F below which one more Newton–Schulz step leaves an orthogonality error of ~¾·1e-16. */
+const LAST_SCHULZ_STEP_BELOW = 1e-8;
 
 export interface PolarResult {
   R: Matrix;
@@ -36,6 +38,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
   for (let step = 0; step < MAX_STEPS; step++) {
     let next: Matrix;
     const newton = gram === undefined;
+    let lastSchulz = false;
     if (newton) {
       const xi = await inverse(x, gemm);
       const nx = frobenius(x.data);
@@ -52,8 +55,20 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
       newtonSteps++;
     } else {
       const g = gram!;
-      for (let t = 0; t < g.data.length; t++) g.data[t] = -0.5 * g.data[t];
-      for (let i = 0; i < d; i++) g.data[i * d + i] += 1.5;
+      // ‖I − XᵀX‖_F, which bounds the 2-norm; a Newton–Schulz step maps it to about ¾ of its square
+      let off = 0;
+      for (let i = 0; i < d; i++) {
+        const row = i * d;
+        for (let j = 0; j < d; j++) {
+          const e = (i === j ? 1 : 0) - g.data[row + j];
+          off += e * e;
+          g.data[row + j] = -0.5 * g.data[row + j];
+        }
+        g.data[row + i] += 1.5;
+      }
+      // below this, the next X is orthogonal to rounding: stop there instead of forming its XᵀX
+      // and taking one more step only to see that it changes nothing
+      lastSchulz = Math.sqrt(off) < LAST_SCHULZ_STEP_BELOW;
       next = await gemm.matmul(x, g, undefined, 'float64');
       schulzSteps++;
     }
@@ -66,7 +81,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
     }
     x = next;
     lastChange = newton ? Infinity : change;
-    if (!newton && change < 1e-14) break;
+    if (lastSchulz || (!newton && change < 1e-14)) break;
     // Newton–Schulz converges once ‖I − XᵀX‖ < 1 (Frobenius bounds the 2-norm); it costs two
     // GEMMs a step against an inverse (single-threaded in ORT) for Newton, so switch early.
     if (newton && step > 0 && change < 0.5) {
