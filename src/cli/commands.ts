@@ -60,8 +60,13 @@ export interface TranslateCommand {
   onEvent?: ProgressListener;
 }
 
-/** Input bytes per chunk when streaming: bounded memory whatever the file size. */
-const CHUNK_BYTES = 32 * 1024 * 1024;
+/**
+ * Input bytes per chunk when streaming: bounded memory whatever the file size. Not 32 MiB:
+ * ORT's binding copies every output into a new ArrayBuffer, and at glibc's largest mmap
+ * threshold (32 MiB) each copy lands in fresh pages faulted in one by one; a few MiB come from
+ * the reused heap (`npm run bench -- --suite translate` times ORT's MatMul at both sizes).
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export async function runTranslate(o: TranslateCommand): Promise<number> {
   const ext = path.extname(o.out).toLowerCase();

@@ -3,7 +3,7 @@
  * openNpy streaming reads, and readList.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -17,6 +17,7 @@ import {
   writeJson,
   writeNpy,
 } from '../../src/core/io';
+import { TempFile, type TempFileOptions } from '../../src/core/io/atomic';
 import { assertMatrix, expected, fx, leftovers, mat, rejectsWith, tempDir } from './io-helpers';
 
 const M = expected.matrix;
@@ -262,6 +263,98 @@ describe('NpyStreamWriter', () => {
       assertMatrix((await readEmbeddings(out)).matrix, M);
       await rejectsWith(NpyStreamWriter.create(path.join(dir, 'no', 'x.npy'), { rows: 1, cols: 1 }), 'io', 'does not exist');
       assert.deepEqual(leftovers(dir), []);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('TempFile with O_DIRECT (page-aligned blocks)', () => {
+  /** ~9 MiB in pieces of odd sizes: crosses two 4 MiB blocks and ends in a partial one. */
+  const pieces = Array.from({ length: 9 }, (_, k) => Uint8Array.from({ length: 1_000_003 + 4099 * k }, (_, i) => (i * 31 + k * 7) & 255));
+  const whole = Buffer.concat(pieces);
+  const linux = process.platform === 'linux';
+
+  async function writeAll(out: string, opts: TempFileOptions): Promise<TempFile> {
+    const tmp = await TempFile.create(out, opts);
+    for (const p of pieces) await tmp.write(p);
+    await tmp.commit();
+    return tmp;
+  }
+
+  it('writes exactly the bytes appended, the padded last block cut off, and leaves no temporary file', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = path.join(dir, 'd.bin');
+      const tmp = await writeAll(out, { direct: true });
+      if (linux) assert.equal(tmp.isDirect, true, 'O_DIRECT is used on Linux');
+      assert.equal(statSync(out).size, whole.length);
+      assert.ok(readFileSync(out).equals(whole));
+      // the same through the page cache
+      const plain = path.join(dir, 'p.bin');
+      assert.equal((await writeAll(plain, {})).isDirect, false);
+      assert.ok(readFileSync(plain).equals(whole));
+      assert.deepEqual(leftovers(dir), []);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('goes on through the page cache when the kernel refuses a block (here: blocks off alignment)', { skip: !linux }, async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = path.join(dir, 'd.bin');
+      const tmp = await writeAll(out, { direct: true, directSkew: 8 });
+      assert.equal(tmp.isDirect, false, 'the refused write switched the file to ordinary writes');
+      assert.ok(readFileSync(out).equals(whole));
+      assert.deepEqual(leftovers(dir), []);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('LATENT_TRANSLATOR_DIRECT_IO=0 turns it off', async () => {
+    const { dir, cleanup } = tempDir();
+    const before = process.env.LATENT_TRANSLATOR_DIRECT_IO;
+    process.env.LATENT_TRANSLATOR_DIRECT_IO = '0';
+    try {
+      const out = path.join(dir, 'd.bin');
+      assert.equal((await writeAll(out, { direct: true })).isDirect, false);
+      assert.ok(readFileSync(out).equals(whole));
+    } finally {
+      if (before === undefined) delete process.env.LATENT_TRANSLATOR_DIRECT_IO;
+      else process.env.LATENT_TRANSLATOR_DIRECT_IO = before;
+      cleanup();
+    }
+  });
+
+  it('abort after blocks have gone out leaves nothing; an empty file commits empty', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = path.join(dir, 'd.bin');
+      const tmp = await TempFile.create(out, { direct: true });
+      for (const p of pieces.slice(0, 6)) await tmp.write(p);
+      await tmp.abort();
+      assert.equal(existsSync(out), false);
+      const empty = path.join(dir, 'e.bin');
+      const t2 = await TempFile.create(empty, { direct: true });
+      await t2.commit();
+      assert.equal(statSync(empty).size, 0);
+      assert.deepEqual(leftovers(dir), []);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('writes not awaited still land in call order', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = path.join(dir, 'd.bin');
+      const tmp = await TempFile.create(out, { direct: true });
+      const writes = pieces.map((p) => tmp.write(p));
+      await Promise.all(writes);
+      await tmp.commit();
+      assert.ok(readFileSync(out).equals(whole));
     } finally {
       cleanup();
     }

@@ -11,11 +11,28 @@ import { constants } from 'node:fs';
 import { access, link, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LatentError } from '../errors';
+import { AlignedBlocks, type BlockWrite } from './alignedBlocks';
 import { toLatentError } from './common';
 
 export interface WriteOptions {
   /** Replace an existing file. Default false: LatentError('exists'). */
   force?: boolean;
+}
+
+export interface TempFileOptions extends WriteOptions {
+  /**
+   * Write with O_DIRECT where the platform has it (Linux), through page-aligned blocks (see
+   * alignedBlocks.ts): for large sequential outputs. Falls back to ordinary writes when the file
+   * system refuses it; LATENT_TRANSLATOR_DIRECT_IO=0 turns it off.
+   */
+  direct?: boolean;
+  /** Tests only: blocks shifted off alignment by this many bytes, so that O_DIRECT refuses them. */
+  directSkew?: number;
+}
+
+/** O_DIRECT's flag here, or undefined where the platform has none or it is turned off. */
+function directFlag(): number | undefined {
+  return process.env.LATENT_TRANSLATOR_DIRECT_IO === '0' ? undefined : (constants as { O_DIRECT?: number }).O_DIRECT;
 }
 
 const code = (e: unknown): string | undefined => (e as { code?: string })?.code;
@@ -69,19 +86,37 @@ export class TempFile {
   /** A datasync started by flushInBackground(), awaited before commit or abort. */
   private flushing: Promise<void> = Promise.resolve();
   private flushError: unknown;
+  /** Direct mode: the staging blocks, the writes still staging (in call order), the block writes (one at a time). */
+  private staging: Promise<void> = Promise.resolve();
+  private blockWrites: Promise<void> = Promise.resolve();
+  /** When each block's last write is done (it may be refilled then). */
+  private blockFree: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  private blockError: unknown;
 
   private constructor(
     readonly target: string,
     readonly tempPath: string,
-    private readonly fh: FileHandle,
+    private fh: FileHandle,
     private readonly force: boolean,
+    /** Set when the file was opened with O_DIRECT (cleared if a write is refused and the rest goes through the page cache). */
+    private direct: boolean,
+    private readonly blocks?: AlignedBlocks,
   ) {}
 
-  static async create(target: string, opts: WriteOptions = {}): Promise<TempFile> {
+  static async create(target: string, opts: TempFileOptions = {}): Promise<TempFile> {
     await checkWritable(target, opts.force);
     const tempPath = join(dirname(target), `${tempPrefix(target, process.pid)}${randomBytes(4).toString('hex')}`);
-    let fh: FileHandle;
+    const odirect = opts.direct ? directFlag() : undefined;
+    let fh: FileHandle | undefined;
     try {
+      if (odirect !== undefined) {
+        // some file systems (tmpfs before Linux 6.6, …) refuse O_DIRECT when opening
+        fh = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | odirect, 0o644).catch((e: unknown) => {
+          if (code(e) === 'EINVAL') return undefined;
+          throw e;
+        });
+      }
+      if (fh) return new TempFile(target, tempPath, fh, !!opts.force, true, new AlignedBlocks(undefined, opts.directSkew));
       fh = await open(tempPath, 'wx', 0o644);
     } catch (e) {
       if (code(e) === 'ENOENT') {
@@ -89,11 +124,16 @@ export class TempFile {
       }
       throw toLatentError(e, target, 'cannot write file');
     }
-    return new TempFile(target, tempPath, fh, !!opts.force);
+    return new TempFile(target, tempPath, fh, !!opts.force, false);
   }
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** True while writes bypass the page cache (O_DIRECT). */
+  get isDirect(): boolean {
+    return this.direct;
   }
 
   /**
@@ -106,15 +146,65 @@ export class TempFile {
     const at = this.position;
     this.position += bytes.length;
     try {
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, at + done);
-        done += bytesWritten;
+      if (this.blocks) {
+        // copied into the blocks in call order; resolves once `data` may be reused
+        const staged = this.staging.then(() => this.stage(bytes));
+        this.staging = staged.catch(() => undefined);
+        await staged;
+      } else {
+        await writeFully(this.fh, bytes, bytes.length, at);
       }
     } catch (e) {
       await this.abort();
       throw toLatentError(e, this.target, 'cannot write file');
     }
+  }
+
+  private async stage(bytes: Uint8Array): Promise<void> {
+    const blocks = this.blocks!;
+    let done = 0;
+    while (done < bytes.length) {
+      const { index, empty } = blocks.next;
+      if (empty) await this.blockFree[index];
+      if (this.blockError) throw this.blockError;
+      const { copied, full } = blocks.put(bytes, done);
+      done += copied;
+      if (full) this.issue(full);
+    }
+  }
+
+  /** Queues a block write behind the previous one; a failure is kept for the next write or commit. */
+  private issue(w: BlockWrite): void {
+    this.blockWrites = this.blockWrites
+      .then(() => (this.blockError ? undefined : this.writeBlock(w)))
+      .catch((e: unknown) => {
+        this.blockError ??= e;
+      });
+    this.blockFree[w.index] = this.blockWrites;
+  }
+
+  private async writeBlock(w: BlockWrite): Promise<void> {
+    try {
+      await writeFully(this.fh, w.bytes, w.length, w.at);
+    } catch (e) {
+      if (!this.direct || code(e) !== 'EINVAL') throw e;
+      // the file system or device refused O_DIRECT at this alignment: the rest goes through the page cache
+      const buffered = await open(this.tempPath, 'r+');
+      await this.fh.close().catch(() => undefined);
+      this.fh = buffered;
+      this.direct = false;
+      await writeFully(this.fh, w.bytes, w.length, w.at);
+    }
+  }
+
+  /** Direct mode: writes the padded last block, waits for every block, and cuts the padding off. */
+  private async finishBlocks(): Promise<void> {
+    await this.staging;
+    const { write, end } = this.blocks!.tail();
+    if (write) this.issue(write);
+    await this.blockWrites;
+    if (this.blockError) throw this.blockError;
+    if (write) await this.fh.truncate(end);
   }
 
   /**
@@ -123,7 +213,8 @@ export class TempFile {
    * commit()'s fsync finds little left to do. Errors surface in commit().
    */
   flushInBackground(): void {
-    if (this.state !== 'open') return;
+    // written with O_DIRECT, nothing waits in the page cache
+    if (this.state !== 'open' || this.direct) return;
     this.flushing = this.flushing
       .then(() => this.fh.datasync())
       .catch((e: unknown) => {
@@ -135,6 +226,7 @@ export class TempFile {
   async commit(): Promise<void> {
     if (this.state !== 'open') throw new LatentError('io', `cannot commit: the output is already ${this.state}`, this.target);
     try {
+      if (this.blocks) await this.finishBlocks();
       await this.flushing;
       if (this.flushError) throw this.flushError;
       await this.fh.sync();
@@ -170,8 +262,19 @@ export class TempFile {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     await this.flushing;
+    await this.staging;
+    await this.blockWrites;
     await this.fh.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
+  }
+}
+
+/** Writes `length` bytes of `bytes` at `at`, however many calls that takes. */
+async function writeFully(fh: FileHandle, bytes: Uint8Array, length: number, at: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await fh.write(bytes, done, length - done, at + done);
+    done += bytesWritten;
   }
 }
 

@@ -163,13 +163,17 @@ export class NpyStreamWriter {
     private readonly flushEveryBytes: number,
   ) {}
 
-  /** `flushEveryBytes`: start a background flush to disk after this many bytes (default 256 MiB). */
-  static async create(path: string, opts: { rows: number; cols: number; force?: boolean; flushEveryBytes?: number }): Promise<NpyStreamWriter> {
+  /**
+   * `flushEveryBytes`: start a background flush to disk after this many bytes (default 256 MiB;
+   * only when the page cache is used). `direct` (default true): write with O_DIRECT where
+   * available (TempFileOptions.direct).
+   */
+  static async create(path: string, opts: { rows: number; cols: number; force?: boolean; flushEveryBytes?: number; direct?: boolean }): Promise<NpyStreamWriter> {
     const { rows, cols } = opts;
     if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
       throw new LatentError('shape', `invalid shape (${rows}, ${cols})`, path);
     }
-    const tmp = await TempFile.create(path, { force: opts.force });
+    const tmp = await TempFile.create(path, { force: opts.force, direct: opts.direct ?? true });
     try {
       await tmp.write(npyHeader([rows, cols]));
     } catch (e) {
