@@ -100,7 +100,7 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
     const chunk = o.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (bytesPerValue * Math.max(src.cols, t.targetDim))));
     const writer = await NpyStreamWriter.create(o.out, { rows: src.rows, cols: t.targetDim, force: o.force });
     // the next chunk is read while this one is translated and the previous one written, into two
-    // buffers used in turn (a fresh 32 MB array per chunk costs more in page faults than the copy)
+    // buffers used in turn (a fresh array per chunk costs more in page faults than the copy)
     const buffers: (FloatArray | undefined)[] = [undefined, undefined];
     let turn = 0;
     const read = (start: number) => {

@@ -108,7 +108,7 @@ read whole and translated in float64. The output format follows --out's extensio
 .npy (float32), .csv, .json.
 
   --input-array <name>     member / tensor / field of the input
-  --chunk-rows <n>         rows per chunk (default: about 32 MB of input)
+  --chunk-rows <n>         rows per chunk (default: about 4 MB of input)
   --float64                stream in float64 instead of the float32 graph
   --threads <n>            ONNX Runtime threads (default: all cores)
   --force                  overwrite --out
