@@ -110,10 +110,13 @@ export class TempFile {
     let fh: FileHandle | undefined;
     try {
       if (odirect !== undefined) {
-        // some file systems (tmpfs before Linux 6.6, …) refuse O_DIRECT when opening
-        fh = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | odirect, 0o644).catch((e: unknown) => {
-          if (code(e) === 'EINVAL') return undefined;
-          throw e;
+        // Some file systems refuse O_DIRECT when opening (tmpfs before Linux 6.6, some FUSE
+        // mounts), possibly after creating the file: then it is ours to remove, and the ordinary
+        // open below reports any error that is not about O_DIRECT.
+        fh = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | odirect, 0o644).catch(async (e: unknown) => {
+          if (code(e) === 'EEXIST') throw e; // not ours
+          await unlink(tempPath).catch(() => undefined);
+          return undefined;
         });
       }
       if (fh) return new TempFile(target, tempPath, fh, !!opts.force, true, new AlignedBlocks(undefined, opts.directSkew));
