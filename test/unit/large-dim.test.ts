@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { determinant } from 'ml-matrix';
 import { LARGE_DIM, Linalg } from '../../src/core/backend';
-import { det, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
+import { cholesky, det, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
 import { matrix, transpose, type Matrix } from '../../src/core/matrix';
 import { polarWithSpectrum } from '../../src/core/methods';
 import { mulberry32 } from '../../src/core/pairs';
-import { blockedInverse } from '../../src/core/backend/blockedLu';
+import { blockedInverse, upperTriangularInverse } from '../../src/core/backend/blockedLu';
+import { blockedCholesky } from '../../src/core/backend/blockedCholesky';
 import { OrtGemm } from '../../src/core/backend/ort';
 import { BANDWIDTH, symEigenvaluesTwoStage } from '../../src/core/backend/bandReduction';
 import { TWO_STAGE_EIGENVALUES_FROM } from '../../src/core/backend/limits';
@@ -259,6 +260,43 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
       const singular = matrix(D, D, new Float64Array(D * D));
       for (let i = 0; i < D - 1; i++) singular.data[i * D + i] = 1;
       assert.equal(await blockedInverse(singular, gemm), undefined, 'a singular matrix has no inverse');
+    } finally {
+      await gemm.dispose();
+    }
+  });
+
+  test('blocked Cholesky (panels in JS, trailing updates as ORT GEMMs) equals the row-by-row one; R⁻¹ by halves inverts R', async () => {
+    const gemm = new OrtGemm({ threads: 1 });
+    try {
+      const cases: [number, number | undefined][] = [[1, undefined], [50, 7], [95, undefined], [96, undefined], [97, undefined], [D, undefined], [D, 33]];
+      for (const [n, panel] of cases) {
+        const x = gaussianMatrix(2 * n + 3, n, 40 + n);
+        const g = multiply(transpose(x), x);
+        const ref = cholesky(g)!;
+        const got = await blockedCholesky(g, gemm, panel);
+        assert.ok(got, `n = ${n}: positive definite`);
+        const scale = Math.max(...Array.from(ref.data, Math.abs));
+        assert.ok(maxAbsDiff(got.data, ref.data) < 1e-12 * scale, `n = ${n}, panel ${panel}: R differs by ${maxAbsDiff(got.data, ref.data) / scale}`);
+        for (const leaf of [undefined, 5]) {
+          const inv = await upperTriangularInverse(got, gemm, leaf);
+          const product = multiply(got, inv);
+          let residual = 0;
+          let below = 0;
+          for (let i = 0; i < n; i++) {
+            for (let j = 0; j < n; j++) {
+              residual = Math.max(residual, Math.abs(product.data[i * n + j] - (i === j ? 1 : 0)));
+              if (j < i) below = Math.max(below, Math.abs(inv.data[i * n + j]));
+            }
+          }
+          assert.ok(residual < 1e-12, `n = ${n}, leaf ${leaf}: ‖R·R⁻¹ − I‖max = ${residual}`);
+          assert.equal(below, 0, 'R⁻¹ is upper triangular');
+        }
+      }
+      // not positive definite: an indefinite matrix, and a Gram matrix of rank n − 1
+      const indefinite = randomSymmetric(D, 44);
+      assert.equal(await blockedCholesky(indefinite, gemm), undefined);
+      const low = gaussianMatrix(D - 1, D, 45);
+      assert.equal(await blockedCholesky(multiply(transpose(low), low), gemm), undefined);
     } finally {
       await gemm.dispose();
     }

@@ -116,6 +116,30 @@ function unitLowerInverse(lu: Float64Array, n: number, r0: number, r1: number): 
   return matrix(b, b, inv);
 }
 
+/**
+ * R⁻¹ for an upper triangular R (zeros below the diagonal), by halves:
+ * [[A, B], [0, C]]⁻¹ = [[A⁻¹, −A⁻¹·B·C⁻¹], [0, C⁻¹]], the products as ORT GEMMs and the
+ * blocks below `leaf` rows by substitution in JS. A general inverse (ORT's, one core) costs
+ * about six times the flops; CholeskyQR2 needs R⁻¹ twice per basis.
+ */
+export async function upperTriangularInverse(r: Matrix, gemm: OrtGemm, leaf = BLOCK): Promise<Matrix> {
+  const n = r.rows;
+  if (n <= leaf) return upperInverse(r.data as Float64Array, n, 0, n);
+  // halves at a multiple of 32 rows where that still splits
+  const h = n > 64 ? Math.ceil(n / 2 / 32) * 32 : Math.ceil(n / 2);
+  const a = r.data as Float64Array;
+  const ai = await upperTriangularInverse(block(a, n, 0, h, 0, h), gemm, leaf);
+  const ci = await upperTriangularInverse(block(a, n, h, n, h, n), gemm, leaf);
+  const top = await gemm.matmul(await gemm.matmul(ai, block(a, n, 0, h, h, n)), ci);
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < h; i++) {
+    out.set(ai.data.subarray(i * h, (i + 1) * h), i * n);
+    for (let j = 0; j < n - h; j++) out[i * n + h + j] = -top.data[i * (n - h) + j];
+  }
+  for (let i = 0; i < n - h; i++) out.set(ci.data.subarray(i * (n - h), (i + 1) * (n - h)), (h + i) * n + h);
+  return matrix(n, n, out);
+}
+
 /** The inverse of the upper triangular diagonal block [r0, r1) of U. */
 function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matrix {
   const b = r1 - r0;

@@ -6,7 +6,8 @@
  */
 import { matrix, type Matrix } from '../matrix';
 import { symEigenvaluesTwoStage } from './bandReduction';
-import { blockedLu, inverse } from './blockedLu';
+import { blockedCholesky } from './blockedCholesky';
+import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
 import { cholesky, det, pinvSymSolve, pivotedCholeskyPivots, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
@@ -153,7 +154,8 @@ export class Linalg {
 
   /**
    * Thin QR of a tall full-rank A (m×n, m ≥ n) by CholeskyQR2 (Fukaya et al. 2014): twice
-   * R = chol(AᵀA), Q = A·R⁻¹, every O(m·n²) step a GEMM in ORT. Orthogonality to machine
+   * R = chol(AᵀA), Q = A·R⁻¹, every O(m·n²) step a GEMM in ORT, and from LARGE_DIM columns
+   * the O(n³) ones too (blockedCholesky, upperTriangularInverse). Orthogonality to machine
    * precision while cond(A) ≲ 1e7; undefined when the Gram matrix is not positive definite
    * in float64 (the caller uses an SVD).
    */
@@ -161,11 +163,12 @@ export class Linalg {
     let q = a;
     let r: Matrix | undefined;
     for (let pass = 0; pass < 2; pass++) {
-      const c = cholesky(await this.crossprod(q, q));
+      const gram = await this.crossprod(q, q);
+      const c = gram.rows >= LARGE_DIM ? await blockedCholesky(gram, this.gemm) : cholesky(gram);
       // cond(A) beyond CholeskyQR2's reach, or a first pass too inaccurate for the second to repair
       if (!c || diagonalRatio(c) < (pass === 0 ? 1e-7 : 1e-2)) return undefined;
-      q = await this.matmul(q, await inverse(c, this.gemm));
-      r = r ? multiply(c, r) : c;
+      q = await this.matmul(q, await upperTriangularInverse(c, this.gemm));
+      r = r ? (c.rows >= LARGE_DIM ? await this.matmul(c, r) : multiply(c, r)) : c;
     }
     return { Q: q, R: r! };
   }
