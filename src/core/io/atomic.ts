@@ -179,7 +179,7 @@ export class TempFile {
   /** Queues a block write behind the previous one; a failure is kept for the next write or commit. */
   private issue(w: BlockWrite): void {
     this.blockWrites = this.blockWrites
-      .then(() => (this.blockError ? undefined : this.writeBlock(w)))
+      .then(() => (this.blockError || this.state === 'aborted' ? undefined : this.writeBlock(w)))
       .catch((e: unknown) => {
         this.blockError ??= e;
       });
