@@ -151,21 +151,11 @@ async function opsSuite(d) {
   const xs = fitPrep('standard', sliceRows(X, 0, n)).transformed;
   const ys = fitPrep('standard', sliceRows(Y, 0, n)).transformed;
   const la = new Linalg({ threads: Number(args.threads ?? 0) });
-  const times = async (fn, reps = REPS) => {
-    const t = [];
-    let out;
-    for (let i = 0; i < reps; i++) {
-      const t0 = process.hrtime.bigint();
-      out = await fn();
-      t.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
-    return { t, out };
-  };
   await la.crossprod(sliceRows(xs, 0, 10), sliceRows(ys, 0, 10)); // ORT start-up outside the timings
-  const cross = await times(() => la.crossprod(xs, ys));
-  const polar = await times(() => polarWithSpectrum(cross.out, la));
-  const lstsq = await times(() => la.lstsq(xs, ys));
-  const retr = await times(() => retrievalScreened(sliceRows(X, n, 2 * n), sliceRows(Y, n, 2 * n), la), Math.max(1, Math.min(REPS, 3)));
+  const cross = await timedMedian(() => la.crossprod(xs, ys), REPS);
+  const polar = await timedMedian(() => polarWithSpectrum(cross.out, la), REPS);
+  const lstsq = await timedMedian(() => la.lstsq(xs, ys), REPS);
+  const retr = await timedMedian(() => retrievalScreened(sliceRows(X, n, 2 * n), sliceRows(Y, n, 2 * n), la), Math.max(1, Math.min(REPS, 3)));
   await la.dispose();
   let np;
   if (python) {
@@ -186,10 +176,10 @@ async function opsSuite(d) {
   const size = `N=${n}, d=${d}`;
   const rss = process.resourceUsage().maxRSS * 1024;
   const nt = (op) => (np ? median(np.times[op]) : null);
-  record({ suite: 'ops', op: 'M = XᵀY (float64)', size, ours: median(cross.t), numpy: nt('crossprod'), rssOurs: rss, rssNumpy: np?.maxRssBytes });
-  record({ suite: 'ops', op: 'ortho map: polar factor + spectrum', size, ours: median(polar.t), numpy: nt('ortho'), error: np?.errors.ortho });
-  record({ suite: 'ops', op: 'least squares (linear)', size, ours: median(lstsq.t), numpy: nt('lstsq'), error: np?.errors.lstsq });
-  record({ suite: 'ops', op: 'retrieval + CSLS + Jaccard@10', size: `${n}×${n} pairs, d=${d}`, ours: median(retr.t), numpy: nt('retrieval'), error: np?.errors.retrieval });
+  record({ suite: 'ops', op: 'M = XᵀY (float64)', size, ours: cross.seconds, numpy: nt('crossprod'), rssOurs: rss, rssNumpy: np?.maxRssBytes });
+  record({ suite: 'ops', op: 'ortho map: polar factor + spectrum', size, ours: polar.seconds, numpy: nt('ortho'), error: np?.errors.ortho });
+  record({ suite: 'ops', op: 'least squares (linear)', size, ours: lstsq.seconds, numpy: nt('lstsq'), error: np?.errors.lstsq });
+  record({ suite: 'ops', op: 'retrieval + CSLS + Jaccard@10', size: `${n}×${n} pairs, d=${d}`, ours: retr.seconds, numpy: nt('retrieval'), error: np?.errors.retrieval });
 }
 
 // ------------------------------------------------------------------------------------------------
