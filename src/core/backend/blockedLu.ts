@@ -1,14 +1,14 @@
 /**
- * LU with partial pivoting in blocks: panels of BLOCK columns in JS, every O(d³) update
- * an ORT GEMM (both cores), for the determinant and the inverse of large matrices. ORT's
- * own Inverse is single-threaded (15.7 s at d = 4096, once per Newton step of the polar
- * factor) and it has no float64 determinant.
+ * LU with partial pivoting, recursively by halves of columns: leaves of LEAF columns in JS,
+ * every O(d³) update an ORT GEMM (both cores), for the determinant and the inverse of large
+ * matrices. ORT's own Inverse is single-threaded (15.7 s at d = 4096, once per Newton step of
+ * the polar factor) and it has no float64 determinant.
  */
 import { matrix, type Matrix } from '../matrix';
 import { luPanel, type LuState } from './dense';
 import type { OrtGemm } from './ort';
 
-/** Columns per panel: wide enough for the GEMMs, narrow enough for the JS panel work. */
+/** Rows of the diagonal blocks inverted explicitly in the substitutions (small, so well conditioned). */
 const BLOCK = 96;
 
 export interface BlockedLu {
@@ -25,30 +25,61 @@ export async function blockedLu(m: Matrix, gemm: OrtGemm): Promise<BlockedLu | u
   const a = Float64Array.from(m.data);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   const det: LuState = { sign: 1, logAbs: 0 };
-  for (let k0 = 0; k0 < n; k0 += BLOCK) {
-    const end = Math.min(k0 + BLOCK, n);
-    if (!luPanel(a, n, k0, end, det, perm)) return undefined;
-    const rest = n - end;
-    if (rest === 0) break;
-    // U12 = L11⁻¹·A12 (unit lower triangular forward substitution)
-    for (let k = k0; k < end; k++) {
-      for (let i = k + 1; i < end; i++) {
-        const f = a[i * n + k];
-        if (f === 0) continue;
-        for (let j = end; j < n; j++) a[i * n + j] -= f * a[k * n + j];
-      }
-    }
-    // A22 −= L21·U12
-    const l21 = block(a, n, end, n, k0, end);
-    const u12 = block(a, n, k0, end, end, n);
-    const prod = await gemm.matmul(l21, u12);
-    for (let i = 0; i < rest; i++) {
-      const ri = (end + i) * n + end;
-      const pi = i * rest;
-      for (let j = 0; j < rest; j++) a[ri + j] -= prod.data[pi + j];
-    }
+  return (await factorColumns(a, n, 0, n, det, perm, gemm)) ? { lu: a, perm, det } : undefined;
+}
+
+/** Columns below which a recursion leaf is factored by luPanel in JS. */
+const LEAF = 32;
+
+/**
+ * Recursive LU (Toledo 1997) of columns [c0, c1) over rows c0…n−1: the left half, then
+ * U₁₂ = L₁₁⁻¹·A₁₂ and A₂₂ −= L₂₁·U₁₂ as GEMMs, then the right half. Each level touches the
+ * trailing matrix once, where panels of fixed width touched it once per panel (43 times at
+ * d = 4096), and nearly all the work is in a few large GEMMs.
+ */
+async function factorColumns(a: Float64Array, n: number, c0: number, c1: number, det: LuState, perm: Int32Array, gemm: OrtGemm): Promise<boolean> {
+  const w = c1 - c0;
+  if (w <= LEAF) return luPanel(a, n, c0, c1, det, perm);
+  const mid = c0 + halfWidth(w);
+  if (!(await factorColumns(a, n, c0, mid, det, perm, gemm))) return false;
+  const u12 = await solveUnitLower(a, n, c0, mid, block(a, n, c0, mid, mid, c1), gemm);
+  const right = c1 - mid;
+  for (let i = c0; i < mid; i++) a.set(u12.data.subarray((i - c0) * right, (i - c0 + 1) * right), i * n + mid);
+  const prod = await gemm.matmul(block(a, n, mid, n, c0, mid), u12);
+  for (let i = mid; i < n; i++) {
+    const ri = i * n + mid;
+    const pi = (i - mid) * right;
+    for (let j = 0; j < right; j++) a[ri + j] -= prod.data[pi + j];
   }
-  return { lu: a, perm, det };
+  return factorColumns(a, n, mid, c1, det, perm, gemm);
+}
+
+/** The first half of w rows or columns: a multiple of 32 where that still splits. */
+function halfWidth(w: number): number {
+  return w > 64 ? Math.ceil(w / 2 / 32) * 32 : Math.ceil(w / 2);
+}
+
+/**
+ * L⁻¹·B for the unit lower triangle L of the diagonal block [r0, r1) of a row-major n×n array
+ * (its diagonal and upper part ignored), by halves: X₁ = L_a⁻¹·B₁, X₂ = L_c⁻¹·(B₂ − L_b·X₁),
+ * the products as GEMMs and only blocks of up to BLOCK rows inverted explicitly, as in a
+ * blocked substitution (inverting all of L₁₁ at once lost a digit at d = 2048).
+ */
+async function solveUnitLower(a: Float64Array, n: number, r0: number, r1: number, rhs: Matrix, gemm: OrtGemm): Promise<Matrix> {
+  const b = r1 - r0;
+  if (b <= BLOCK) return gemm.matmul(unitLowerInverse(a, n, r0, r1), rhs);
+  const mid = r0 + halfWidth(b);
+  const cols = rhs.cols;
+  const split = (mid - r0) * cols;
+  const top = await solveUnitLower(a, n, r0, mid, matrix(mid - r0, cols, rhs.data.subarray(0, split)), gemm);
+  const coupled = await gemm.matmul(block(a, n, mid, r1, r0, mid), top);
+  const rest = new Float64Array((r1 - mid) * cols);
+  for (let t = 0; t < rest.length; t++) rest[t] = rhs.data[split + t] - coupled.data[t];
+  const bottom = await solveUnitLower(a, n, mid, r1, matrix(r1 - mid, cols, rest), gemm);
+  const out = new Float64Array(b * cols);
+  out.set(top.data);
+  out.set(bottom.data, split);
+  return matrix(b, cols, out);
 }
 
 /**
@@ -156,11 +187,10 @@ function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matr
 }
 
 /**
- * From this size on the blocked inverse is faster than ORT's single-threaded Inverse
- * (`npm run bench -- --suite lu`: about equal at 1024, 1.2 s vs 2.1 s at 2048, 7.1 s vs
- * 15.7 s at 4096).
+ * From this size on the blocked inverse is faster than ORT's single-threaded Inverse (about
+ * equal at 512; `npm run bench -- --suite lu` times both from 768).
  */
-const BLOCKED_INVERSE_FROM = 1536;
+const BLOCKED_INVERSE_FROM = 768;
 
 /** A⁻¹: blocked at large d, else ORT's Inverse (which also answers for a singular A, with non-finite values). */
 export async function inverse(m: Matrix, gemm: OrtGemm): Promise<Matrix> {
