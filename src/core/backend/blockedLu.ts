@@ -63,7 +63,7 @@ function halfWidth(w: number): number {
  * L⁻¹·B for the unit lower triangle L of the diagonal block [r0, r1) of a row-major n×n array
  * (its diagonal and upper part ignored), by halves: X₁ = L_a⁻¹·B₁, X₂ = L_c⁻¹·(B₂ − L_b·X₁),
  * the products as GEMMs and only blocks of up to BLOCK rows inverted explicitly, as in a
- * blocked substitution (inverting all of L₁₁ at once lost a digit at d = 2048).
+ * blocked substitution (the explicit inverse of a large triangle is not backward stable).
  */
 async function solveUnitLower(a: Float64Array, n: number, r0: number, r1: number, rhs: Matrix, gemm: OrtGemm): Promise<Matrix> {
   const b = r1 - r0;
@@ -156,8 +156,7 @@ function unitLowerInverse(lu: Float64Array, n: number, r0: number, r1: number): 
 export async function upperTriangularInverse(r: Matrix, gemm: OrtGemm, leaf = BLOCK): Promise<Matrix> {
   const n = r.rows;
   if (n <= leaf) return upperInverse(r.data as Float64Array, n, 0, n);
-  // halves at a multiple of 32 rows where that still splits
-  const h = n > 64 ? Math.ceil(n / 2 / 32) * 32 : Math.ceil(n / 2);
+  const h = halfWidth(n);
   const a = r.data as Float64Array;
   const ai = await upperTriangularInverse(block(a, n, 0, h, 0, h), gemm, leaf);
   const ci = await upperTriangularInverse(block(a, n, h, n, h, n), gemm, leaf);
