@@ -2,8 +2,8 @@
  * The polar factor R = U·Vᵀ of a square matrix M without an SVD: scaled Newton
  * steps X ← ½(ζX + ζ⁻¹X⁻ᵀ) (Higham, Functions of Matrices, §8.6) until
  * ‖I − XᵀX‖₂ < 0.8, then Newton–Schulz steps X ← ½X(3I − XᵀX), which are
- * pure GEMMs (ORT's Inverse is single-threaded; a Newton step costs about
- * five Newton–Schulz steps at d = 1024). Every O(d³) step runs in ONNX Runtime in float64; ml-matrix's
+ * pure GEMMs (a Newton step's inverse, an LU with its substitutions, costs
+ * several Newton–Schulz steps). Every O(d³) step runs in ONNX Runtime in float64; ml-matrix's
  * SVD takes 22 s at d = 1024 where this takes about a second
  * (docs: perf-baseline.md §4). Equal to the SVD's U·Vᵀ to ~1e-11.
  */
@@ -83,7 +83,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
     lastChange = newton ? Infinity : change;
     if (lastSchulz || (!newton && change < 1e-14)) break;
     // Newton–Schulz converges once ‖I − XᵀX‖ < 1 (Frobenius bounds the 2-norm); it costs two
-    // GEMMs a step against an inverse (single-threaded in ORT) for Newton, so switch early.
+    // GEMMs a step against an inverse for Newton, so switch early.
     if (newton && step > 0 && change < 0.5) {
       const g = await gemm.crossprod(x, x, 'float64');
       const dist = distanceFromIdentity(g);
