@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, Linalg } from '../../src/core/backend';
-import { pivotedCholeskyPivots, svd } from '../../src/core/backend/dense';
+import { pivotedCholesky, svd } from '../../src/core/backend/dense';
 import { freeDirections } from '../../src/core/freeDirections';
 import { matrix, padSquare, type Matrix } from '../../src/core/matrix';
 import { fitMethod } from '../../src/core/methods';
@@ -136,9 +136,17 @@ describe('fewer anchors than dimensions: identity-nearest completion', () => {
     const b = gaussianMatrix(9, 4, 9);
     const g = matrix(9, 9, new Float64Array(81));
     for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) for (let k = 0; k < 4; k++) g.data[i * 9 + j] += b.data[i * 4 + k] * b.data[j * 4 + k];
-    const pivots = pivotedCholeskyPivots(g, 1e-12);
+    const { pivots, L } = pivotedCholesky(g, 1e-12);
     assert.equal(pivots.length, 4);
     assert.equal(new Set(pivots).size, 4);
-    assert.equal(pivotedCholeskyPivots(matrix(3, 3, new Float64Array(9)), 1e-12).length, 0, 'a zero Gram matrix has rank 0');
+    // L is the Cholesky factor of the pivoted rows' Gram matrix
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) {
+        let s = 0;
+        for (let t = 0; t < 4; t++) s += L.data[i * 4 + t] * L.data[j * 4 + t];
+        assert.ok(Math.abs(s - g.data[pivots[i] * 9 + pivots[j]]) < 1e-12 * g.data[pivots[0] * 9 + pivots[0]], `(L·Lᵀ)[${i}, ${j}]`);
+        if (j > i) assert.equal(L.data[i * 4 + j], 0, 'lower triangular');
+      }
+    assert.equal(pivotedCholesky(matrix(3, 3, new Float64Array(9)), 1e-12).pivots.length, 0, 'a zero Gram matrix has rank 0');
   });
 });

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { determinant } from 'ml-matrix';
 import { LARGE_DIM, Linalg } from '../../src/core/backend';
-import { cholesky, det, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
+import { cholesky, det, pivotedCholesky, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
 import { matrix, transpose, type Matrix } from '../../src/core/matrix';
 import { polarWithSpectrum } from '../../src/core/methods';
 import { mulberry32 } from '../../src/core/pairs';
 import { blockedInverse, upperTriangularInverse } from '../../src/core/backend/blockedLu';
-import { blockedCholesky } from '../../src/core/backend/blockedCholesky';
+import { blockedCholesky, blockedPivotedCholesky } from '../../src/core/backend/blockedCholesky';
 import { OrtGemm } from '../../src/core/backend/ort';
 import { BANDWIDTH, symEigenvaluesTwoStage } from '../../src/core/backend/bandReduction';
 import { TWO_STAGE_EIGENVALUES_FROM } from '../../src/core/backend/limits';
@@ -297,6 +297,43 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
       assert.equal(await blockedCholesky(indefinite, gemm), undefined);
       const low = gaussianMatrix(D - 1, D, 45);
       assert.equal(await blockedCholesky(multiply(transpose(low), low), gemm), undefined);
+    } finally {
+      await gemm.dispose();
+    }
+  });
+
+  test('blocked pivoted Cholesky (a GEMM update per panel) picks the pivots of the unblocked one and factors their Gram matrix', async () => {
+    const gemm = new OrtGemm({ threads: 1 });
+    try {
+      // [rows, rank, panel]: full rank, a rank reached mid-panel, exactly at a panel's end, centred rows (rank n − 1)
+      const cases: [number, number, number | undefined][] = [[50, 50, 7], [60, 23, 7], [60, 21, 7], [D, D - 1, undefined], [D, 40, 16]];
+      for (const [n, rank, panel] of cases) {
+        const b = gaussianMatrix(n, rank, 60 + n + rank);
+        if (rank === n - 1) {
+          // rows summing to zero
+          for (let j = 0; j < rank; j++) {
+            let s = 0;
+            for (let i = 0; i < n - 1; i++) s += b.data[i * rank + j];
+            b.data[(n - 1) * rank + j] = -s;
+          }
+        }
+        const g = multiply(b, transpose(b));
+        const tol = 4 * 2.2e-16 * n;
+        const ref = pivotedCholesky(g, tol);
+        const got = await blockedPivotedCholesky(g, tol, gemm, panel);
+        assert.equal(got.pivots.length, rank, `n = ${n}, rank ${rank}, panel ${panel}: rank found`);
+        // centred rows leave the last two candidates tied exactly (their Schur complement is a·[[1, −1], [−1, 1]]): rounding picks one
+        const same = rank === n - 1 ? rank - 1 : rank;
+        assert.deepEqual(Array.from(got.pivots.subarray(0, same)), Array.from(ref.pivots.subarray(0, same)), 'the same pivots');
+        const leading = (l: Matrix) => Float64Array.from({ length: same * same }, (_, t) => l.data[Math.floor(t / same) * rank + (t % same)]);
+        const scale = Math.max(...Array.from(ref.L.data, Math.abs));
+        const diff = maxAbsDiff(leading(got.L), leading(ref.L));
+        assert.ok(diff < 1e-12 * scale, `L differs by ${diff / scale}`);
+        const llt = multiply(got.L, transpose(got.L));
+        const gp = matrix(rank, rank, Float64Array.from({ length: rank * rank }, (_, t) => g.data[got.pivots[Math.floor(t / rank)] * n + got.pivots[t % rank]]));
+        assert.ok(maxAbsDiff(llt.data, gp.data) < 1e-11 * scale * scale, 'L·Lᵀ = G[p, p]');
+      }
+      assert.equal((await blockedPivotedCholesky(matrix(D, D, new Float64Array(D * D)), 1e-12, gemm)).pivots.length, 0, 'a zero matrix has rank 0');
     } finally {
       await gemm.dispose();
     }

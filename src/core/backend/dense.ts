@@ -410,14 +410,21 @@ export function cholesky(g: Matrix): Matrix | undefined {
   return matrix(n, n, c);
 }
 
+/** G[p, p] = L·Lᵀ for the first `pivots.length` pivots p of a pivoted Cholesky factorisation. */
+export interface PivotedCholesky {
+  pivots: Int32Array;
+  /** r×r lower triangular, rows and columns in pivot order. */
+  L: Matrix;
+}
+
 /**
- * The pivot order of a Cholesky factorisation with complete (diagonal) pivoting
- * of a symmetric positive semi-definite G, stopped when the largest remaining
- * Schur-complement diagonal falls to relTol × G's largest diagonal: the first
- * `rank` pivots index rows of X (for G = X·Xᵀ) that span X's row space.
- * Left-looking, row-major: about n·r²/2 multiply-adds for rank r.
+ * Cholesky factorisation with complete (diagonal) pivoting of a symmetric positive
+ * semi-definite G, stopped when the largest remaining Schur-complement diagonal falls to
+ * relTol × G's largest diagonal: for G = X·Xᵀ the pivots index rows of X that span its row
+ * space, and L is the Cholesky factor of their Gram matrix. Left-looking, row-major, all in
+ * JS: about n·r²/2 multiply-adds for rank r (blockedCholesky.ts has the blocked one).
  */
-export function pivotedCholeskyPivots(g: Matrix, relTol: number): Int32Array {
+export function pivotedCholesky(g: Matrix, relTol: number): PivotedCholesky {
   const n = g.rows;
   const residual = new Float64Array(n);
   let top = 0;
@@ -429,8 +436,7 @@ export function pivotedCholeskyPivots(g: Matrix, relTol: number): Int32Array {
   const pivots: number[] = [];
   // row i of L (by original index), columns in pivot order
   const l = new Float64Array(n * n);
-  if (!(top > 0)) return new Int32Array(0);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < n && top > 0; k++) {
     let p = -1;
     for (let i = 0; i < n; i++) if (!chosen[i] && (p < 0 || residual[i] > residual[p])) p = i;
     if (p < 0 || !(residual[p] > relTol * top)) break;
@@ -449,5 +455,13 @@ export function pivotedCholeskyPivots(g: Matrix, relTol: number): Int32Array {
       residual[i] -= v * v;
     }
   }
-  return Int32Array.from(pivots);
+  return { pivots: Int32Array.from(pivots), L: pivotRows(l, n, pivots) };
+}
+
+/** The r×r lower triangle of L in pivot order, from L's rows kept by original index (stride `stride`). */
+export function pivotRows(l: Float64Array, stride: number, pivots: ArrayLike<number>): Matrix {
+  const r = pivots.length;
+  const out = new Float64Array(r * r);
+  for (let k = 0; k < r; k++) out.set(l.subarray(pivots[k] * stride, pivots[k] * stride + k + 1), k * r);
+  return matrix(r, r, out);
 }

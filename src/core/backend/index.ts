@@ -4,16 +4,20 @@
  * ml-matrix (float64). Swapping an implementation here never touches the
  * estimators.
  */
-import { matrix, type Matrix } from '../matrix';
+import { matrix, transpose, type Matrix } from '../matrix';
 import { symEigenvaluesTwoStage } from './bandReduction';
-import { blockedCholesky } from './blockedCholesky';
+import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
-import { cholesky, det, pinvSymSolve, pivotedCholeskyPivots, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
+import { cholesky, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
+/** CholeskyQR2's first pass: below this diagonal ratio of R, cond(A) ≳ 1e7 is beyond its reach. */
+const FIRST_PASS_MIN_RATIO = 1e-7;
+/** Its second pass starts from a nearly orthonormal Q: a ratio below this means the first was too inaccurate. */
+const SECOND_PASS_MIN_RATIO = 1e-2;
 
 export interface LeastSquares {
   /** d_x × d_y minimum-norm solution of X·W ≈ Y. */
@@ -160,17 +164,20 @@ export class Linalg {
    * in float64 (the caller uses an SVD).
    */
   async choleskyQr2(a: Matrix): Promise<{ Q: Matrix; R: Matrix } | undefined> {
-    let q = a;
-    let r: Matrix | undefined;
-    for (let pass = 0; pass < 2; pass++) {
-      const gram = await this.crossprod(q, q);
-      const c = gram.rows >= LARGE_DIM ? await blockedCholesky(gram, this.gemm) : cholesky(gram);
-      // cond(A) beyond CholeskyQR2's reach, or a first pass too inaccurate for the second to repair
-      if (!c || diagonalRatio(c) < (pass === 0 ? 1e-7 : 1e-2)) return undefined;
-      q = await this.matmul(q, await upperTriangularInverse(c, this.gemm));
-      r = r ? (c.rows >= LARGE_DIM ? await this.matmul(c, r) : multiply(c, r)) : c;
-    }
-    return { Q: q, R: r! };
+    // cond(A) beyond CholeskyQR2's reach, or a first pass too inaccurate for the second to repair
+    const first = await this.choleskyQrPass(a, FIRST_PASS_MIN_RATIO);
+    const second = first && (await this.choleskyQrPass(first.Q, SECOND_PASS_MIN_RATIO));
+    if (!first || !second) return undefined;
+    const c = second.R;
+    return { Q: second.Q, R: c.rows >= LARGE_DIM ? await this.matmul(c, first.R) : multiply(c, first.R) };
+  }
+
+  /** One CholeskyQR pass: R = chol(AᵀA), Q = A·R⁻¹; undefined when R's diagonal ratio falls below `minRatio`. */
+  private async choleskyQrPass(a: Matrix, minRatio: number): Promise<{ Q: Matrix; R: Matrix } | undefined> {
+    const gram = await this.crossprod(a, a);
+    const c = gram.rows >= LARGE_DIM ? await blockedCholesky(gram, this.gemm) : cholesky(gram);
+    if (!c || diagonalRatio(c) < minRatio) return undefined;
+    return { Q: await this.matmul(a, await upperTriangularInverse(c, this.gemm)), R: c };
   }
 
   /**
@@ -187,21 +194,24 @@ export class Linalg {
   }
 
   /**
-   * An orthonormal basis (c×r) of the row space of a wide A (n×c, n < c): the rows a pivoted Cholesky of A·Aᵀ picks (rank-revealing, so
-   * centred rows, which sum to zero, give r = n − 1), orthonormalised by CholeskyQR2.
-   * Undefined when A is zero or those rows are too ill-conditioned for CholeskyQR2.
+   * An orthonormal basis (c×r) of the row space of a wide A (n×c, n < c): the rows A_p a
+   * pivoted Cholesky of A·Aᵀ = Pᵀ·L·Lᵀ·P picks (rank-revealing, so centred rows, which sum to
+   * zero, give r = n − 1). L is then the Cholesky factor of A_p·A_pᵀ, so A_pᵀ·L⁻ᵀ is already
+   * CholeskyQR's first pass; a second pass restores orthogonality to rounding. Undefined when
+   * A is zero or those rows are too ill-conditioned for CholeskyQR2.
    */
   async rowSpaceBasis(a: Matrix): Promise<Matrix | undefined> {
     const c = a.cols;
-    const pivots = pivotedCholeskyPivots(await this.matmulNT(a, a), 4 * EPS * Math.max(a.rows, c));
+    const g = await this.matmulNT(a, a);
+    const tol = 4 * EPS * Math.max(a.rows, c);
+    const { pivots, L } = g.rows >= LARGE_DIM ? await blockedPivotedCholesky(g, tol, this.gemm) : pivotedCholesky(g, tol);
     const r = pivots.length;
-    if (r === 0) return undefined;
-    const basis = new Float64Array(c * r);
-    for (let k = 0; k < r; k++) {
-      const row = pivots[k] * c;
-      for (let j = 0; j < c; j++) basis[j * r + k] = a.data[row + j];
-    }
-    return (await this.choleskyQr2(matrix(c, r, basis)))?.Q;
+    if (r === 0 || diagonalRatio(L) < FIRST_PASS_MIN_RATIO) return undefined;
+    const rows = new Float64Array(r * c);
+    for (let k = 0; k < r; k++) rows.set(a.data.subarray(pivots[k] * c, (pivots[k] + 1) * c), k * c);
+    // A_pᵀ·(Lᵀ)⁻¹, Lᵀ upper triangular
+    const first = await this.crossprod(matrix(r, c, rows), await upperTriangularInverse(transpose(L), this.gemm));
+    return (await this.choleskyQrPass(first, SECOND_PASS_MIN_RATIO))?.Q;
   }
 
   /**
