@@ -70,6 +70,28 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
     for (let i = 0; i < D; i++) assert.ok(Math.abs(fast.singularValues[i] - s.S[i]) <= 1e-10 * s.S[0], `σ${i}`);
   });
 
+  test('Newton polar factor of ill-conditioned matrices: the scaling keeps the steps few and the factor exact', async () => {
+    const u = polarFromSvd(svd(gaussianMatrix(D, D, 21, () => 1)));
+    const v = polarFromSvd(svd(gaussianMatrix(D, D, 22, () => 1)));
+    // [condition number, Newton steps the Byers–Xu ranges predict (u² − 1 < 0.8 after them)]
+    for (const [kappa, steps] of [[1e3, 3], [1e6, 4], [1e9, 5]] as const) {
+      // singular values log-spaced from 1 down to 1/κ, one extra isolated at the bottom
+      const values = Array.from({ length: D }, (_, i) => (i === D - 1 ? 1 / kappa : kappa ** (-i / (D - 1) / 2)));
+      const m = multiply(matrix(D, D, Float64Array.from(u.data, (x, t) => x * values[t % D])), transpose(v));
+      const polar = (await la.polar(m))!;
+      assert.ok(polar, `κ = ${kappa}: Newton applies`);
+      assert.ok(polar.newtonSteps <= steps, `κ = ${kappa}: ${polar.newtonSteps} Newton steps, at most ${steps} expected`);
+      const ref = polarFromSvd(svd(m));
+      // the factor's sensitivity grows with κ (‖ΔR‖ ≲ 2‖ΔM‖/(σ_d + σ_{d−1})): compare at ε·κ
+      const diff = maxAbsDiff(polar.R.data, ref.data);
+      assert.ok(diff < 1e-12 * Math.max(1, kappa / 1e3), `κ = ${kappa}: R differs from the SVD's by ${diff}`);
+      const gram = multiply(transpose(polar.R), polar.R);
+      let off = 0;
+      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) off = Math.max(off, Math.abs(gram.data[i * D + j] - (i === j ? 1 : 0)));
+      assert.ok(off < 1e-13, `κ = ${kappa}: ‖RᵀR − I‖max = ${off}`);
+    }
+  });
+
   test('rectangular: CholeskyQR2 then Newton equals the SVD polar factor, tall and wide', async () => {
     const tall = multiply(transpose(gaussianMatrix(3 * D, D + 30, 11)), gaussianMatrix(3 * D, D, 12)); // (D+30)×D
     for (const m of [tall, transpose(tall)]) {

@@ -1,13 +1,13 @@
 /**
- * The polar factor R = U·Vᵀ of a square matrix M without an SVD: scaled Newton
- * steps X ← ½(ζX + ζ⁻¹X⁻ᵀ) (Higham, Functions of Matrices, §8.6) until
- * ‖I − XᵀX‖₂ < 0.8, then Newton–Schulz steps X ← ½X(3I − XᵀX), which are
- * pure GEMMs (a Newton step's inverse, an LU with its substitutions, costs
- * several Newton–Schulz steps). Every O(d³) step runs in ONNX Runtime in float64; ml-matrix's
- * SVD takes 22 s at d = 1024 where this takes about a second
+ * The polar factor R = U·Vᵀ of a square matrix M without an SVD: Newton steps
+ * X ← ½(ζX + ζ⁻¹X⁻ᵀ) with Byers–Xu scaling (Higham, Functions of Matrices, §8.6,
+ * 8.9) until ‖I − XᵀX‖₂ < 0.8, then Newton–Schulz steps X ← ½X(3I − XᵀX), which are
+ * pure GEMMs (a Newton step's inverse, an LU with its substitutions, costs about
+ * two Newton–Schulz steps). Every O(d³) step runs in ONNX Runtime in float64;
+ * ml-matrix's SVD takes 22 s at d = 1024 where this takes about a second
  * (docs: perf-baseline.md §4). Equal to the SVD's U·Vᵀ to ~1e-11.
  */
-import { matrix, transpose, type Matrix } from '../matrix';
+import { matrix, type Matrix } from '../matrix';
 import { inverse } from './blockedLu';
 import type { OrtGemm } from './ort';
 
@@ -35,6 +35,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
   // XᵀX of the current X once it has been formed (Newton–Schulz needs it)
   let gram: Matrix | undefined;
   let lastChange = Infinity;
+  let upper = 1;
   for (let step = 0; step < MAX_STEPS; step++) {
     let next: Matrix;
     const newton = gram === undefined;
@@ -45,13 +46,22 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
       const ni = frobenius(xi.data);
       // ‖M‖_F·‖M⁻¹‖_F bounds the condition number from above
       if (!Number.isFinite(ni) || nx * ni > MAX_CONDITION * Math.sqrt(d)) return undefined;
-      // (1,∞)-norm scaling (Higham, Functions of Matrices, §8.6): cheap, and far better than
-      // Frobenius scaling at pulling in extreme singular values
-      const zeta = ((norm1(xi) * normInf(xi)) / (norm1(x) * normInf(x))) ** 0.25;
-      const xit = transpose(xi);
-      const out = new Float64Array(d * d);
-      for (let t = 0; t < out.length; t++) out[t] = 0.5 * (zeta * x.data[t] + xit.data[t] / zeta);
-      next = matrix(d, d, out);
+      // Byers–Xu scaling: ζ₀ = 1/√(σ_max·σ_min) from estimates of ‖X‖₂ and ‖X⁻¹‖₂ maps the
+      // singular values to [1/√κ, √κ], a Newton step maps those into [1, u] with
+      // u = (√κ + 1/√κ)/2, and from then on ζ = 1/√u is optimal for [1, u], with no norms.
+      // κ = 5·10⁴: u = 116, 5.4, 1.38, 1.013 (4 Newton steps), where (1,∞)-norm estimates of
+      // ζ (Higham, Functions of Matrices, §8.6) took 5. An estimate too low only costs steps.
+      let zeta: number;
+      if (newtonSteps === 0) {
+        const alpha = spectralNorm(x);
+        const beta = spectralNorm(xi);
+        zeta = Math.sqrt(beta / alpha);
+        upper = (Math.sqrt(alpha * beta) + 1 / Math.sqrt(alpha * beta)) / 2;
+      } else {
+        zeta = 1 / Math.sqrt(upper);
+        upper = (Math.sqrt(upper) + 1 / Math.sqrt(upper)) / 2;
+      }
+      next = newtonStep(x, xi, zeta);
       newtonSteps++;
     } else {
       const g = gram!;
@@ -84,7 +94,8 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
     if (lastSchulz || (!newton && change < 1e-14)) break;
     // Newton–Schulz converges once ‖I − XᵀX‖ < 1 (Frobenius bounds the 2-norm); it costs two
     // GEMMs a step against an inverse for Newton, so switch early.
-    if (newton && step > 0 && change < 0.5) {
+    // with X's singular values in [1, u] (as the scaling predicts), ‖I − XᵀX‖₂ = u² − 1
+    if (newton && upper * upper - 1 < switchAt) {
       const g = await gemm.crossprod(x, x, 'float64');
       const dist = distanceFromIdentity(g);
       if (dist < switchAt) gram = g;
@@ -108,11 +119,12 @@ function distanceFromIdentity(g: Matrix): number {
     let norm = 0;
     for (let i = 0; i < d; i++) norm += v[i] * v[i];
     norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < d; i++) v[i] /= norm;
     const w = new Float64Array(d);
     for (let i = 0; i < d; i++) {
-      let s = -v[i] / norm;
+      let s = -v[i];
       const row = i * d;
-      for (let j = 0; j < d; j++) s += g.data[row + j] * (v[j] / norm);
+      for (let j = 0; j < d; j++) s += g.data[row + j] * v[j];
       w[i] = s;
     }
     lambda = 0;
@@ -123,20 +135,49 @@ function distanceFromIdentity(g: Matrix): number {
   return 1.25 * lambda;
 }
 
-function norm1(m: Matrix): number {
-  const col = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) col[j] += Math.abs(m.data[i * m.cols + j]);
-  return Math.max(...col);
+/** ‖A‖₂ from below, by power iteration on AᵀA (10 steps of two d² products). */
+function spectralNorm(a: Matrix): number {
+  const n = a.rows;
+  let v = new Float64Array(n).map((_, i) => 1 + ((i * 7919) % 13) / 13);
+  let estimate = 0;
+  for (let it = 0; it < 10; it++) {
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < n; i++) v[i] /= norm;
+    // w = A·v, then z = Aᵀ·w by rows
+    const z = new Float64Array(n);
+    let wNorm = 0;
+    for (let i = 0; i < n; i++) {
+      const row = i * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += a.data[row + j] * v[j];
+      wNorm += s * s;
+      for (let j = 0; j < n; j++) z[j] += s * a.data[row + j];
+    }
+    estimate = Math.sqrt(wNorm);
+    v = z;
+  }
+  return estimate;
 }
 
-function normInf(m: Matrix): number {
-  let best = 0;
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    for (let j = 0; j < m.cols; j++) s += Math.abs(m.data[i * m.cols + j]);
-    best = Math.max(best, s);
+/** ½(ζ·X + X⁻ᵀ/ζ), the transpose read in 32×32 tiles. */
+function newtonStep(x: Matrix, xi: Matrix, zeta: number): Matrix {
+  const d = x.rows;
+  const out = new Float64Array(d * d);
+  const a = 0.5 * zeta;
+  const b = 0.5 / zeta;
+  for (let i0 = 0; i0 < d; i0 += 32) {
+    const i1 = Math.min(i0 + 32, d);
+    for (let j0 = 0; j0 < d; j0 += 32) {
+      const j1 = Math.min(j0 + 32, d);
+      for (let i = i0; i < i1; i++) {
+        const row = i * d;
+        for (let j = j0; j < j1; j++) out[row + j] = a * x.data[row + j] + b * xi.data[j * d + i];
+      }
+    }
   }
-  return best;
+  return matrix(d, d, out);
 }
 
 function frobenius(a: ArrayLike<number>): number {
