@@ -140,10 +140,10 @@ export interface LuState {
 
 /**
  * Gaussian elimination with partial pivoting of columns k0..end−1 of the row-major n×n
- * `a`, in place (L below the diagonal), updating only columns < end (the blocked LU
- * updates the rest with GEMMs; end = n is the plain LU). Row swaps move whole rows and are
- * recorded in `perm` (row i of the factored matrix is row perm[i] of the original).
- * Returns false at a zero pivot (det = 0).
+ * `a`, in place (L below the diagonal), updating only columns < end (end = n is the plain
+ * LU, which det uses; blockedLu.ts factors its narrow leaves on compact copies instead). Row
+ * swaps move whole rows and are recorded in `perm` (row i of the factored matrix is row
+ * perm[i] of the original). Returns false at a zero pivot (det = 0).
  */
 export function luPanel(a: Float64Array, n: number, k0: number, end: number, lu: LuState, perm?: Int32Array): boolean {
   for (let k = k0; k < end; k++) {
