@@ -324,6 +324,46 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
     }
   });
 
+  test('Gram matrices by symmetric blocks equal the plain GEMM; a fused Newton–Schulz step equals its two GEMMs', async () => {
+    const gemm = new OrtGemm({ threads: 1 });
+    try {
+      // below the split, at it, odd widths whose halves are not multiples of 32, fewer rows than columns
+      for (const [rows, cols] of [[40, 300], [600, 512], [700, 613], [50, 1000]]) {
+        const a = gaussianMatrix(rows, cols, rows + cols);
+        const got = await gemm.gram(a);
+        const ref = await gemm.crossprod(a, a);
+        assert.equal(got.rows, cols);
+        assert.equal(got.cols, cols);
+        const scale = maxAbsDiff(ref.data, new Float64Array(ref.data.length));
+        assert.ok(maxAbsDiff(got.data, ref.data) <= 1e-14 * scale, `${rows}×${cols}: differs by ${maxAbsDiff(got.data, ref.data) / scale}`);
+        let asymmetry = 0;
+        for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) asymmetry = Math.max(asymmetry, Math.abs(got.data[i * cols + j] - got.data[j * cols + i]));
+        if (cols >= 512) assert.equal(asymmetry, 0, 'exactly symmetric');
+      }
+      for (const d of [300, 613]) {
+        const x = polarFromSvd(svd(gaussianMatrix(d, d, d, () => 1)));
+        for (let t = 0; t < x.data.length; t++) x.data[t] *= 1 + 0.1 * Math.sin(t); // near-orthogonal
+        const g = multiply(transpose(x), x);
+        const p = matrix(d, d, Float64Array.from(g.data, (v, t) => -0.5 * v + (t % (d + 1) === 0 ? 1.5 : 0)));
+        const ref = multiply(x, p);
+        const step = await gemm.schulzStep(x);
+        assert.ok(maxAbsDiff(step.y.data, ref.data) < 1e-13, `d = ${d}: Y differs by ${maxAbsDiff(step.y.data, ref.data)}`);
+        let off = 0;
+        let diff = 0;
+        let norm = 0;
+        for (let t = 0; t < g.data.length; t++) {
+          off += (g.data[t] - (t % (d + 1) === 0 ? 1 : 0)) ** 2;
+          diff += (ref.data[t] - x.data[t]) ** 2;
+          norm += ref.data[t] ** 2;
+        }
+        assert.ok(Math.abs(step.offIdentity - Math.sqrt(off)) < 1e-12 * Math.sqrt(off), `‖I − XᵀX‖_F ${step.offIdentity} vs ${Math.sqrt(off)}`);
+        assert.ok(Math.abs(step.change - Math.sqrt(diff / norm)) < 1e-12 * Math.sqrt(diff / norm), 'relative change');
+      }
+    } finally {
+      await gemm.dispose();
+    }
+  });
+
   test('blocked pivoted Cholesky (a GEMM update per panel) picks the pivots of the unblocked one and factors their Gram matrix', async () => {
     const gemm = new OrtGemm({ threads: 1 });
     try {

@@ -35,9 +35,9 @@ export class Linalg {
     this.gemm = new OrtGemm(options);
   }
 
-  /** Aᵀ·B in float64. */
+  /** Aᵀ·B in float64 (AᵀA by symmetric blocks, OrtGemm.gram, when B is A). */
   crossprod(a: Matrix, b: Matrix): Promise<Matrix> {
-    return this.gemm.crossprod(a, b, 'float64');
+    return a === b ? this.gemm.gram(a, 'float64') : this.gemm.crossprod(a, b, 'float64');
   }
 
   /** A·B (+ bias on every row) in float64. */

@@ -32,91 +32,68 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
   let x = matrix(d, d, Float64Array.from(m.data));
   let newtonSteps = 0;
   let schulzSteps = 0;
-  // XᵀX of the current X once it has been formed (Newton–Schulz needs it)
-  let gram: Matrix | undefined;
+  let schulz = false;
   let lastChange = Infinity;
   let upper = 1;
   for (let step = 0; step < MAX_STEPS; step++) {
-    let next: Matrix;
-    const newton = gram === undefined;
-    let lastSchulz = false;
-    if (newton) {
-      const xi = await inverse(x, gemm);
-      const nx = frobenius(x.data);
-      const ni = frobenius(xi.data);
-      // ‖M‖_F·‖M⁻¹‖_F bounds the condition number from above
-      if (!Number.isFinite(ni) || nx * ni > MAX_CONDITION * Math.sqrt(d)) return undefined;
-      // Byers–Xu scaling: ζ₀ = 1/√(σ_max·σ_min) from estimates of ‖X‖₂ and ‖X⁻¹‖₂ maps the
-      // singular values to [1/√κ, √κ], a Newton step maps those into [1, u] with
-      // u = (√κ + 1/√κ)/2, and from then on ζ = 1/√u is optimal for [1, u], with no norms.
-      // κ = 5·10⁴: u = 116, 5.4, 1.38, 1.013 (4 Newton steps), where (1,∞)-norm estimates of
-      // ζ (Higham, Functions of Matrices, §8.6) took 5. An estimate too low only costs steps.
-      let zeta: number;
-      if (newtonSteps === 0) {
-        const alpha = await spectralNorm(x, gemm);
-        const beta = await spectralNorm(xi, gemm);
-        zeta = Math.sqrt(beta / alpha);
-        upper = (Math.sqrt(alpha * beta) + 1 / Math.sqrt(alpha * beta)) / 2;
-      } else {
-        zeta = 1 / Math.sqrt(upper);
-        upper = (Math.sqrt(upper) + 1 / Math.sqrt(upper)) / 2;
-      }
-      next = newtonStep(x, xi, zeta);
-      newtonSteps++;
-    } else {
-      const g = gram!;
-      // ‖I − XᵀX‖_F, which bounds the 2-norm; a Newton–Schulz step maps it to about ¾ of its square
-      let off = 0;
-      for (let i = 0; i < d; i++) {
-        const row = i * d;
-        for (let j = 0; j < d; j++) {
-          const e = (i === j ? 1 : 0) - g.data[row + j];
-          off += e * e;
-          g.data[row + j] = -0.5 * g.data[row + j];
-        }
-        g.data[row + i] += 1.5;
-      }
-      // below this, the next X is orthogonal to rounding: stop there instead of forming its XᵀX
-      // and taking one more step only to see that it changes nothing
-      lastSchulz = Math.sqrt(off) < LAST_SCHULZ_STEP_BELOW;
-      next = await gemm.matmul(x, g, undefined, 'float64');
+    if (schulz) {
+      const { y, offIdentity, change } = await gemm.schulzStep(x);
       schulzSteps++;
-    }
-    const change = relativeChange(next.data, x.data);
-    if (!newton && !(change < lastChange || change < 1e-3)) {
-      // Newton–Schulz is diverging or stalling (the norm estimate was low): back to Newton from the last good X
-      gram = undefined;
-      lastChange = Infinity;
+      if (!(change < lastChange || change < 1e-3)) {
+        // Newton–Schulz is diverging or stalling (the norm estimate was low): back to Newton from the last good X
+        schulz = false;
+        lastChange = Infinity;
+        continue;
+      }
+      x = y;
+      lastChange = change;
+      // ‖I − XᵀX‖_F (before the step) bounds the 2-norm, which a step maps to about ¾ of its
+      // square: below LAST_SCHULZ_STEP_BELOW the new X is orthogonal to rounding, so stop
+      // instead of taking one more step only to see that it changes nothing
+      if (offIdentity < LAST_SCHULZ_STEP_BELOW || change < 1e-14) break;
       continue;
     }
-    x = next;
-    lastChange = newton ? Infinity : change;
-    if (lastSchulz || (!newton && change < 1e-14)) break;
-    // Newton–Schulz converges once ‖I − XᵀX‖ < 1 (Frobenius bounds the 2-norm); it costs two
-    // GEMMs a step against an inverse for Newton, so switch early.
-    // with X's singular values in [1, u] (as the scaling predicts), ‖I − XᵀX‖₂ = u² − 1
-    if (newton && upper * upper - 1 < switchAt) {
-      const g = await gemm.crossprod(x, x, 'float64');
-      const dist = await distanceFromIdentity(g, gemm);
-      if (dist < switchAt) gram = g;
-    } else if (!newton) {
-      gram = await gemm.crossprod(x, x, 'float64');
+    const xi = await inverse(x, gemm);
+    const nx = frobenius(x.data);
+    const ni = frobenius(xi.data);
+    // ‖M‖_F·‖M⁻¹‖_F bounds the condition number from above
+    if (!Number.isFinite(ni) || nx * ni > MAX_CONDITION * Math.sqrt(d)) return undefined;
+    // Byers–Xu scaling: ζ₀ = 1/√(σ_max·σ_min) from estimates of ‖X‖₂ and ‖X⁻¹‖₂ maps the
+    // singular values to [1/√κ, √κ], a Newton step maps those into [1, u] with
+    // u = (√κ + 1/√κ)/2, and from then on ζ = 1/√u is optimal for [1, u], with no norms.
+    // κ = 5·10⁴: u = 116, 5.4, 1.38, 1.013 (4 Newton steps), where (1,∞)-norm estimates of
+    // ζ (Higham, Functions of Matrices, §8.6) took 5. An estimate too low only costs steps.
+    let zeta: number;
+    if (newtonSteps === 0) {
+      const alpha = await spectralNorm(x, gemm);
+      const beta = await spectralNorm(xi, gemm);
+      zeta = Math.sqrt(beta / alpha);
+      upper = (Math.sqrt(alpha * beta) + 1 / Math.sqrt(alpha * beta)) / 2;
+    } else {
+      zeta = 1 / Math.sqrt(upper);
+      upper = (Math.sqrt(upper) + 1 / Math.sqrt(upper)) / 2;
     }
+    x = newtonStep(x, xi, zeta);
+    newtonSteps++;
+    // Newton–Schulz converges once ‖I − XᵀX‖₂ < 1 and costs two GEMMs a step against an
+    // inverse for Newton, so switch early: once the range [1, u] the scaling predicts gives
+    // ‖I − XᵀX‖₂ = u² − 1 below the threshold, and an estimate of it confirms
+    if (upper * upper - 1 < switchAt) schulz = (await distanceFromIdentity(x, gemm)) < switchAt;
   }
   return { R: x, newtonSteps, schulzSteps };
 }
 
 /**
- * ‖I − G‖₂ for symmetric G, estimated by power iteration (20 matrix–vector products) with a
- * 25% margin: the Frobenius norm would grow with √d and keep Newton running long after
+ * ‖I − XᵀX‖₂, estimated by power iteration (20 steps of Xᵀ·(X·v) − v, without forming XᵀX)
+ * with a 25% margin: the Frobenius norm would grow with √d and keep Newton running long after
  * Newton–Schulz would converge. A low estimate is caught by the divergence guard.
  */
-async function distanceFromIdentity(g: Matrix, gemm: OrtGemm): Promise<number> {
-  let v = startVector(g.rows);
+async function distanceFromIdentity(x: Matrix, gemm: OrtGemm): Promise<number> {
+  let v = startVector(x.rows);
   let lambda = 0;
   for (let it = 0; it < 20; it++) {
     normalise(v.data);
-    const w = await gemm.matmul(g, v, undefined, 'float64');
+    const w = await gemm.crossprod(x, await gemm.matmul(x, v, undefined, 'float64'), 'float64');
     for (let i = 0; i < w.data.length; i++) w.data[i] -= v.data[i];
     lambda = Math.sqrt(sumOfSquares(w.data));
     v = w;
@@ -177,14 +154,4 @@ function newtonStep(x: Matrix, xi: Matrix, zeta: number): Matrix {
 
 function frobenius(a: ArrayLike<number>): number {
   return Math.sqrt(sumOfSquares(a));
-}
-
-function relativeChange(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += a[i] * a[i];
-  }
-  return norm > 0 ? Math.sqrt(diff / norm) : 0;
 }
