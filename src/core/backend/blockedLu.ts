@@ -257,10 +257,10 @@ function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matr
 
 /**
  * From this size on the blocked inverse is at least as fast as ORT's single-threaded Inverse
- * (`npm run bench -- --suite lu --lu-dims 768,1024,2048,4096`: equal at 768, 0.76× its time
- * at 1024, 0.29× at 4096).
+ * (`npm run bench -- --suite lu --lu-dims 448,512,768,1024,2048,4096`: 1.35× its time at 448,
+ * 0.98× at 512, 0.73× at 768, 0.48× at 1024, 0.30× at 4096).
  */
-const BLOCKED_INVERSE_FROM = 768;
+const BLOCKED_INVERSE_FROM = 512;
 
 /** A⁻¹: blocked at large d, else ORT's Inverse (which also answers for a singular A, with non-finite values). */
 export async function inverse(m: Matrix, gemm: OrtGemm): Promise<Matrix> {

@@ -182,8 +182,8 @@ export class Linalg {
 
   /**
    * det(m) by LU with partial pivoting. From `blockedFrom` on blocked (blockedLu.ts), the
-   * trailing updates (2/3 of the O(d³) work) as ORT GEMMs: 0.15 s instead of 0.94 s at
-   * d = 1024, 5.3 s instead of 55 s at 4096 (`--suite lu`; slower below ~500).
+   * trailing updates (2/3 of the O(d³) work) as ORT GEMMs: 67 ms instead of 0.73 s at
+   * d = 1024, 2.0 s instead of 49 s at 4096 (`--suite lu`, bench/results/lu.json).
    */
   async det(m: Matrix, blockedFrom = 512): Promise<number> {
     const n = m.rows;
