@@ -54,7 +54,7 @@ function padRows(q: Matrix | undefined, d: number): Matrix | undefined {
   return matrix(d, q.cols, out);
 }
 
-export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg): Promise<{ W: Matrix; singularValues: Float64Array } | undefined> {
+export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg): Promise<{ W: Matrix; singularValues: Float64Array; determinantSign?: 1 | -1 } | undefined> {
   const d = free.F.rows;
   const padded = padSquare(m, d);
   let norm2 = 0;
@@ -66,7 +66,12 @@ export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg
   const polar = await la.polar(a);
   if (!polar) return undefined;
   const singularValues = await polarSpectrum(polar.R, padded, la);
-  return { W: topLeftBlock(polar.R, m.rows, m.cols), singularValues: singularValues.subarray(0, Math.min(m.rows, m.cols)) };
+  return {
+    W: topLeftBlock(polar.R, m.rows, m.cols),
+    singularValues: singularValues.subarray(0, Math.min(m.rows, m.cols)),
+    // det(W) when W is the whole factor (equal dims)
+    determinantSign: m.rows === d && m.cols === d ? polar.determinantSign : undefined,
+  };
 }
 
 /** m's singular values from its polar factor R: the eigenvalues of the symmetric factor H = Rᵀ·m, descending. */

@@ -118,6 +118,8 @@ export interface PolarWithSpectrum {
   W: Matrix;
   /** Singular values of the factored matrix, descending. */
   singularValues: Float64Array;
+  /** det(W) = ±1 when the Newton iteration found it on its way (PolarResult); else the caller computes it. */
+  determinantSign?: 1 | -1;
 }
 
 /**
@@ -140,7 +142,7 @@ export async function polarWithSpectrum(
   }
   if (m.rows === m.cols && m.rows >= LARGE_DIM) {
     const polar = await la.polar(m);
-    if (polar) return { W: polar.R, singularValues: await polarSpectrum(polar.R, m, la) };
+    if (polar) return { W: polar.R, singularValues: await polarSpectrum(polar.R, m, la), determinantSign: polar.determinantSign };
   }
   if (m.rows !== m.cols && Math.min(m.rows, m.cols) >= LARGE_DIM) {
     // rectangular: M = Q·R with orthonormal Q (CholeskyQR2), so polar(M) = Q·polar(R) and
@@ -157,6 +159,11 @@ export async function polarWithSpectrum(
   return { W: polarFromSvd(s), singularValues: s.S };
 }
 
+/** det(W) of a square orthogonal map: ±1 from the polar iteration when it has it (an LU of W saved: 2 s at d = 4096). */
+async function determinantOf(polar: PolarWithSpectrum, la: Linalg): Promise<number> {
+  return polar.determinantSign ?? la.det(polar.W);
+}
+
 export interface MethodOptions {
   /** Ridge λ for `affine` (0 = plain least squares). */
   ridge?: number;
@@ -167,15 +174,15 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
   const dy = p.ys.cols;
   switch (method) {
     case 'ortho': {
-      const { W } = await p.crossCovariancePolar();
-      return { W, determinant: dx === dy ? await la.det(W) : undefined };
+      const polar = await p.crossCovariancePolar();
+      return { W: polar.W, determinant: dx === dy ? await determinantOf(polar, la) : undefined };
     }
     case 'similarity': {
-      const { W, singularValues } = await p.crossCovariancePolar();
+      const polar = await p.crossCovariancePolar();
       let sumSigma = 0;
-      for (const v of singularValues) sumSigma += v;
+      for (const v of polar.singularValues) sumSigma += v;
       const normX2 = sumSquares(p.xs);
-      return { W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? await la.det(W) : undefined };
+      return { W: polar.W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? await determinantOf(polar, la) : undefined };
     }
     case 'rotation':
       return fitRotation(await p.crossCovariance(), dx, dy);
@@ -186,8 +193,8 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
     case 'l-ortho': {
       const ls = await p.leastSquares();
       // the minimum-norm W maps the same row spaces as M, so n < d leaves the same directions free
-      const { W } = await polarWithSpectrum(ls.W, la, undefined, p.freeDirections());
-      return { W, lstsqRank: ls.rank, determinant: dx === dy ? await la.det(W) : undefined };
+      const polar = await polarWithSpectrum(ls.W, la, undefined, p.freeDirections());
+      return { W: polar.W, lstsqRank: ls.rank, determinant: dx === dy ? await determinantOf(polar, la) : undefined };
     }
     case 'affine':
       return fitAffine(p, la, options.ridge ?? 0);

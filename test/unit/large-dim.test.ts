@@ -12,7 +12,7 @@ import { cholesky, det, pivotedCholesky, toMl, multiply, polarFromSvd, svd, symE
 import { matrix, transpose, type Matrix } from '../../src/core/matrix';
 import { polarWithSpectrum } from '../../src/core/methods';
 import { mulberry32 } from '../../src/core/pairs';
-import { blockedInverse, upperTriangularInverse } from '../../src/core/backend/blockedLu';
+import { blockedInverse, blockedLu, upperTriangularInverse } from '../../src/core/backend/blockedLu';
 import { blockedCholesky, blockedPivotedCholesky } from '../../src/core/backend/blockedCholesky';
 import { OrtGemm } from '../../src/core/backend/ort';
 import { BANDWIDTH, symEigenvaluesTwoStage } from '../../src/core/backend/bandReduction';
@@ -90,6 +90,27 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
       for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) off = Math.max(off, Math.abs(gram.data[i * D + j] - (i === j ? 1 : 0)));
       assert.ok(off < 1e-13, `κ = ${kappa}: ‖RᵀR − I‖max = ${off}`);
     }
+  });
+
+  test('the polar factor carries det(R) = sign(det(M)) from its first LU (d ≥ 512), for rotations and reflections', async () => {
+    const d = 520;
+    const gemm = new OrtGemm({ threads: 1 });
+    const base = multiply(transpose(gaussianMatrix(2 * d, d, 31)), gaussianMatrix(2 * d, d, 32));
+    const flipped = matrix(d, d, Float64Array.from(base.data, (v, t) => (t < d ? -v : v))); // one row negated: the other sign
+    const signs = new Set<number>();
+    try {
+      for (const m of [base, flipped]) {
+        const polar = (await la.polar(m))!;
+        const exact = await la.det(polar.R);
+        assert.ok(Math.abs(Math.abs(exact) - 1) < 1e-10, `|det R| = ${Math.abs(exact)}`);
+        assert.equal(polar.determinantSign, Math.sign(exact));
+        assert.equal(polar.determinantSign, (await blockedLu(m, gemm))!.det.sign, 'sign(det M)');
+        signs.add(polar.determinantSign!);
+      }
+    } finally {
+      await gemm.dispose();
+    }
+    assert.equal(signs.size, 2, 'one rotation and one reflection');
   });
 
   test('rectangular: CholeskyQR2 then Newton equals the SVD polar factor, tall and wide', async () => {

@@ -139,11 +139,12 @@ async function solveUnitLower(a: Float64Array, n: number, r0: number, r1: number
  * block row one GEMM against the rows already solved and one with the inverse of its small
  * diagonal block. Undefined when A is singular.
  */
-export async function blockedInverse(m: Matrix, gemm: OrtGemm): Promise<Matrix | undefined> {
+export async function blockedInverse(m: Matrix, gemm: OrtGemm, det?: LuState): Promise<Matrix | undefined> {
   const n = m.rows;
   const f = await blockedLu(m, gemm);
   if (!f) return undefined;
   const { lu, perm } = f;
+  if (det) Object.assign(det, f.det);
   // Y = L⁻¹·P: column k of L⁻¹ is column perm[k] of Y (a forward block substitution on P
   // would spend n³ flops, half of them on the zeros above L⁻¹'s diagonal)
   const linv = (await lowerInverseByHalves(lu, n, 0, n, gemm)).data;
@@ -262,10 +263,14 @@ function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matr
  */
 const BLOCKED_INVERSE_FROM = 512;
 
-/** A⁻¹: blocked at large d, else ORT's Inverse (which also answers for a singular A, with non-finite values). */
-export async function inverse(m: Matrix, gemm: OrtGemm): Promise<Matrix> {
+/**
+ * A⁻¹: blocked at large d, else ORT's Inverse (which also answers for a singular A, with
+ * non-finite values). `det`, when given, receives A's determinant from the blocked LU (and
+ * is left as it was on ORT's path, which has no determinant).
+ */
+export async function inverse(m: Matrix, gemm: OrtGemm, det?: LuState): Promise<Matrix> {
   if (m.rows >= BLOCKED_INVERSE_FROM) {
-    const inv = await blockedInverse(m, gemm);
+    const inv = await blockedInverse(m, gemm, det);
     if (inv) return inv;
   }
   return gemm.inverse(m);

@@ -9,6 +9,7 @@
  */
 import { matrix, type Matrix } from '../matrix';
 import { inverse } from './blockedLu';
+import type { LuState } from './dense';
 import type { OrtGemm } from './ort';
 
 /** Above this estimated condition number (‖M‖_F·‖M⁻¹‖_F) the polar factor is not unique enough for Newton: use the SVD. */
@@ -21,6 +22,11 @@ const LAST_SCHULZ_STEP_BELOW = 1e-8;
 
 export interface PolarResult {
   R: Matrix;
+  /**
+   * det(R) = sign(det(M)) (M = R·H with H positive definite), from the first Newton step's LU
+   * where that LU is ours (d ≥ 512); undefined otherwise.
+   */
+  determinantSign?: 1 | -1;
   newtonSteps: number;
   schulzSteps: number;
 }
@@ -35,6 +41,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
   let schulz = false;
   let lastChange = Infinity;
   let upper = 1;
+  const first: LuState = { sign: 0, logAbs: 0 };
   for (let step = 0; step < MAX_STEPS; step++) {
     if (schulz) {
       const { y, offIdentity, change } = await gemm.schulzStep(x);
@@ -53,7 +60,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
       if (offIdentity < LAST_SCHULZ_STEP_BELOW || change < 1e-14) break;
       continue;
     }
-    const xi = await inverse(x, gemm);
+    const xi = await inverse(x, gemm, newtonSteps === 0 ? first : undefined);
     const nx = frobenius(x.data);
     const ni = frobenius(xi.data);
     // ‖M‖_F·‖M⁻¹‖_F bounds the condition number from above
@@ -80,7 +87,7 @@ export async function polarNewton(m: Matrix, gemm: OrtGemm, switchAt = SWITCH_TO
     // ‖I − XᵀX‖₂ = u² − 1 below the threshold, and an estimate of it confirms
     if (upper * upper - 1 < switchAt) schulz = (await distanceFromIdentity(x, gemm)) < switchAt;
   }
-  return { R: x, newtonSteps, schulzSteps };
+  return { R: x, newtonSteps, schulzSteps, determinantSign: first.sign === 1 || first.sign === -1 ? first.sign : undefined };
 }
 
 /**
