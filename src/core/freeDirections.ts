@@ -14,7 +14,7 @@
  * Newton polar factor of a nonsingular d×d matrix gives the whole map.
  */
 import type { Linalg } from './backend';
-import { matrix, padSquare, topLeftBlock, type Matrix } from './matrix';
+import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
 
 export interface FreeDirections {
   /** (I − P_x)(I − P_y), d×d with d = max(d_x, d_y). */
@@ -34,10 +34,11 @@ export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg, sourceB
   if (!qx || !qy || qx.cols !== qy.cols) return undefined;
   // (I − QxQxᵀ)(I − QyQyᵀ) = T − Qx·(Qxᵀ·T) with T = I − QyQyᵀ: three GEMMs of d·d·r
   const t = await la.matmulNT(qy, qy);
-  for (let k = 0; k < t.data.length; k++) t.data[k] = -t.data[k];
-  for (let i = 0; i < d; i++) t.data[i * d + i] += 1;
-  const proj = await la.matmul(qx, await la.crossprod(qx, t));
-  for (let k = 0; k < t.data.length; k++) t.data[k] -= proj.data[k];
+  const td = t.data;
+  for (let k = 0; k < td.length; k++) td[k] = -td[k];
+  for (let i = 0; i < d; i++) td[i * d + i] += 1;
+  const proj = (await la.matmul(qx, await la.crossprod(qx, t))).data;
+  for (let k = 0; k < td.length; k++) td[k] -= proj[k];
   return { F: t, rank: qx.cols };
 }
 
@@ -57,12 +58,17 @@ function padRows(q: Matrix | undefined, d: number): Matrix | undefined {
 export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg): Promise<{ W: Matrix; singularValues: Float64Array; determinantSign?: 1 | -1 } | undefined> {
   const d = free.F.rows;
   const padded = padSquare(m, d);
+  const md = m.data;
   let norm2 = 0;
-  for (const v of m.data) norm2 += v * v;
+  for (let k = 0; k < md.length; k++) norm2 += md[k] * md[k];
   // any α > 0 gives the same factor; the RMS singular value of m keeps M + αF as well conditioned as m itself
   const alpha = Math.sqrt(norm2 / free.rank);
   if (!(alpha > 0) || !Number.isFinite(alpha)) return undefined;
-  const a = matrix(d, d, Float64Array.from(padded.data, (v, k) => v + alpha * free.F.data[k]));
+  const pd = padded.data;
+  const fd = free.F.data;
+  const sum = new Float64Array(d * d);
+  for (let k = 0; k < sum.length; k++) sum[k] = pd[k] + alpha * fd[k];
+  const a = matrix(d, d, sum);
   const polar = await la.polar(a);
   if (!polar) return undefined;
   const singularValues = await polarSpectrum(polar.R, padded, la);
@@ -79,7 +85,7 @@ export async function polarSpectrum(r: Matrix, m: Matrix, la: Linalg): Promise<F
   const h = await la.crossprod(r, m);
   const d = h.rows;
   // symmetrise: H is symmetric up to the factor's rounding
-  const sym = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) sym[i * d + j] = 0.5 * (h.data[i * d + j] + h.data[j * d + i]);
-  return Float64Array.from(await la.symEigenvalues(matrix(d, d, sym)), (v) => Math.max(v, 0));
+  const t = transpose(h).data;
+  for (let k = 0; k < t.length; k++) t[k] = 0.5 * (t[k] + h.data[k]);
+  return Float64Array.from(await la.symEigenvalues(matrix(d, d, t)), (v) => Math.max(v, 0));
 }

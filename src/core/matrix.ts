@@ -66,10 +66,18 @@ export function sliceRows(m: Matrix, start: number, end: number): Matrix {
   return { rows: e - start, cols: m.cols, data: m.data.subarray(start * m.cols, e * m.cols) };
 }
 
+/** Mᵀ (float64), in 32×32 tiles: a row-by-row loop writes every element to a different cache line. */
 export function transpose(m: Matrix): Matrix {
-  const out = new Float64Array(m.rows * m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
-  return { rows: m.cols, cols: m.rows, data: out };
+  const { rows, cols, data } = m;
+  const out = new Float64Array(rows * cols);
+  for (let i0 = 0; i0 < rows; i0 += 32) {
+    const i1 = Math.min(i0 + 32, rows);
+    for (let j0 = 0; j0 < cols; j0 += 32) {
+      const j1 = Math.min(j0 + 32, cols);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * rows + i] = data[i * cols + j];
+    }
+  }
+  return { rows: cols, cols: rows, data: out };
 }
 
 /** Appends zero columns on the right up to `cols` (the latentis ZeroPadding). */
