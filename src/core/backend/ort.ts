@@ -74,13 +74,15 @@ export class OrtGemm {
   }
 
   /**
-   * AᵀA for A (n×d). From GRAM_SPLIT_FROM columns by halves, two levels deep (gramNodes): the
+   * AᵀA for A (n×d). From GRAM_SPLIT_FROM columns, for n ≤ 2d, by halves, two levels deep (gramNodes): the
    * diagonal blocks are Gram matrices themselves and the lower off-diagonal block is the upper
    * one transposed, so 5/8 of a full GEMM's flops. The same dot products as crossprod(a, a),
    * and exactly symmetric.
    */
   async gram(a: Matrix, type: OrtFloat = 'float64'): Promise<Matrix> {
-    if (a.cols < GRAM_SPLIT_FROM || a.rows === 0) return this.crossprod(a, a, type);
+    // the column halves are copies (n·d values a level, kept in the session's arena): for a tall
+    // A they cost more memory than they save time (10 000 × 1024: +130 MB for 60 ms)
+    if (a.cols < GRAM_SPLIT_FROM || a.rows > 2 * a.cols || a.rows === 0) return this.crossprod(a, a, type);
     const { Tensor } = ort();
     const session = await this.session('gram', type);
     const out = await session.run({ X: new Tensor(type, asType(a.data, type), [a.rows, a.cols]), ...gramSplits(a.cols) });
