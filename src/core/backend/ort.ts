@@ -27,9 +27,9 @@ export interface OrtOptions {
 type GraphKind = 'gemmTN' | 'gemmNT' | 'gemmNN' | 'gemmNNBias' | 'inverse' | 'bandPanel' | 'bandPanelPending' | 'bandTrailing' | 'gram' | 'schulzStep';
 
 /**
- * Columns from which gram() splits XᵀX into blocks. Measured ad hoc, median of 7 (2 cores,
- * float64): d = 1024, n = 1024: 41 → 33 ms; n = 10 000: 373 → 311 ms; d = 2048: 322 → 267 ms;
- * d = 4096: 2.47 → 2.28 s (one more level: 35, 301, 234 ms, 2.14 s).
+ * Columns from which gram() splits XᵀX into blocks (n ≤ 2d only, see there). Measured ad hoc,
+ * median of 7 (2 cores, float64): d = n = 1024: 41 → 33 ms; 2048: 322 → 267 ms; 4096: 2.47 →
+ * 2.28 s (one more level: 35 ms, 234 ms, 2.14 s); n = 10 000, d = 1024: 373 → 311 ms.
  */
 const GRAM_SPLIT_FROM = 512;
 
@@ -93,8 +93,9 @@ export class OrtGemm {
 
   /**
    * One Newton–Schulz step of the polar iteration (polar.ts) in one run, float64:
-   * Y = ½·X·(3I − XᵀX) for square X, with ‖I − XᵀX‖_F and ‖Y − X‖_F/‖Y‖_F, so that neither
-   * XᵀX nor a second copy of X crosses between JS and ORT.
+   * Y = ½·X·(3I − XᵀX) for square X (XᵀX by gram's blocks, at every size), with
+   * ‖I − XᵀX‖_F and ‖Y − X‖_F/‖Y‖_F, so that neither XᵀX nor a second copy of X crosses
+   * between JS and ORT.
    */
   async schulzStep(x: Matrix): Promise<{ y: Matrix; offIdentity: number; change: number }> {
     const { Tensor } = ort();
