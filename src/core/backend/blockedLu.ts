@@ -5,7 +5,7 @@
  * the polar factor) and it has no float64 determinant.
  */
 import { matrix, type Matrix } from '../matrix';
-import type { LuState } from './dense';
+import { factorLeaf, type LuState } from './dense';
 import type { OrtGemm } from './ort';
 
 /** Rows of the diagonal blocks inverted explicitly in the substitutions (small, so well conditioned). */
@@ -52,57 +52,6 @@ async function factorColumns(a: Float64Array, n: number, c0: number, c1: number,
     for (let j = 0; j < right; j++) a[ri + j] -= prod.data[pi + j];
   }
   return factorColumns(a, n, mid, c1, det, perm, gemm);
-}
-
-/**
- * Gaussian elimination with partial pivoting of the leaf columns [c0, c1) over rows c0…n−1
- * (dense.ts's luPanel, on a compact copy). In place, a leaf's column is n doubles apart in
- * every row: at d = 4096 each of its 32 sweeps touched 4096 pages and it took 1.2 s of a
- * 2.9 s LU. Copied to m×w rows, the sweeps are sequential; row swaps are applied to the rest
- * of each row (to the left, L's columns; to the right, what the GEMMs update next) as found.
- */
-function factorLeaf(a: Float64Array, n: number, c0: number, c1: number, det: LuState, perm: Int32Array): boolean {
-  const w = c1 - c0;
-  const m = n - c0;
-  const p = new Float64Array(m * w);
-  for (let i = 0; i < m; i++) p.set(a.subarray((c0 + i) * n + c0, (c0 + i) * n + c1), i * w);
-  let ok = true;
-  for (let k = 0; k < w && ok; k++) {
-    let piv = k;
-    for (let i = k + 1; i < m; i++) if (Math.abs(p[i * w + k]) > Math.abs(p[piv * w + k])) piv = i;
-    const pv = p[piv * w + k];
-    if (pv === 0) {
-      ok = false;
-      break;
-    }
-    if (piv !== k) {
-      det.sign = -det.sign;
-      [perm[c0 + k], perm[c0 + piv]] = [perm[c0 + piv], perm[c0 + k]];
-      swapRange(p, k * w, piv * w, w);
-      swapRange(a, (c0 + k) * n, (c0 + piv) * n, c0);
-      swapRange(a, (c0 + k) * n + c1, (c0 + piv) * n + c1, n - c1);
-    }
-    if (pv < 0) det.sign = -det.sign;
-    det.logAbs += Math.log(Math.abs(pv));
-    const rk = k * w;
-    for (let i = k + 1; i < m; i++) {
-      const ri = i * w;
-      const f = p[ri + k] / pv;
-      p[ri + k] = f;
-      if (f === 0) continue;
-      for (let j = k + 1; j < w; j++) p[ri + j] -= f * p[rk + j];
-    }
-  }
-  for (let i = 0; i < m; i++) a.set(p.subarray(i * w, (i + 1) * w), (c0 + i) * n + c0);
-  return ok;
-}
-
-function swapRange(a: Float64Array, from: number, to: number, length: number): void {
-  for (let j = 0; j < length; j++) {
-    const t = a[from + j];
-    a[from + j] = a[to + j];
-    a[to + j] = t;
-  }
 }
 
 /** The first half of w rows or columns: a multiple of 32 where that still splits. */
