@@ -141,23 +141,36 @@ export interface LuState {
 /**
  * Gaussian elimination with partial pivoting of columns [c0, c1) of the row-major n×n `a`
  * over rows c0…n−1, updating only those columns (blockedLu.ts's leaves; c0 = 0, c1 = n is the
- * plain LU, which det uses), on a compact copy. Row swaps move whole rows and are recorded in
- * `perm` (row i of the factored matrix is row perm[i] of the original); false at a zero pivot.
- * In place, a leaf's column is n doubles apart in
- * every row: at d = 4096 each of its 32 sweeps touched 4096 pages and it took 1.2 s of a
- * 2.9 s LU. Copied to m×w rows, the sweeps are sequential; row swaps are applied to the rest
- * of each row (to the left, L's columns; to the right, what the GEMMs update next) as found.
+ * plain LU, which det uses). Row swaps move whole rows and are recorded in `perm` (row i of
+ * the factored matrix is row perm[i] of the original); false at a zero pivot.
+ * The columns are eliminated on a column-major copy: in place, a leaf's column is n doubles
+ * apart in every row (at d = 4096 its 32 sweeps touched 4096 pages each, 1.2 s of a 2.9 s
+ * LU), and on a row-major copy the inner loop runs along a row of at most 32 entries; here
+ * the pivot search and every update run down a whole contiguous column. Row swaps are
+ * applied to the rest of each row (to the left, L's columns; to the right, what the GEMMs
+ * update next) as found.
  */
 export function factorLeaf(a: Float64Array, n: number, c0: number, c1: number, det: LuState, perm?: Int32Array): boolean {
   const w = c1 - c0;
   const m = n - c0;
   const p = new Float64Array(m * w);
-  for (let i = 0; i < m; i++) p.set(a.subarray((c0 + i) * n + c0, (c0 + i) * n + c1), i * w);
+  for (let i = 0; i < m; i++) {
+    const row = (c0 + i) * n + c0;
+    for (let j = 0; j < w; j++) p[j * m + i] = a[row + j];
+  }
   let ok = true;
   for (let k = 0; k < w && ok; k++) {
+    const ck = k * m;
     let piv = k;
-    for (let i = k + 1; i < m; i++) if (Math.abs(p[i * w + k]) > Math.abs(p[piv * w + k])) piv = i;
-    const pv = p[piv * w + k];
+    let best = Math.abs(p[ck + k]);
+    for (let i = k + 1; i < m; i++) {
+      const v = Math.abs(p[ck + i]);
+      if (v > best) {
+        best = v;
+        piv = i;
+      }
+    }
+    const pv = p[ck + piv];
     if (pv === 0) {
       ok = false;
       break;
@@ -165,22 +178,47 @@ export function factorLeaf(a: Float64Array, n: number, c0: number, c1: number, d
     if (piv !== k) {
       det.sign = -det.sign;
       if (perm) [perm[c0 + k], perm[c0 + piv]] = [perm[c0 + piv], perm[c0 + k]];
-      swapRange(p, k * w, piv * w, w);
+      for (let j = 0; j < w; j++) {
+        const t = p[j * m + k];
+        p[j * m + k] = p[j * m + piv];
+        p[j * m + piv] = t;
+      }
       swapRange(a, (c0 + k) * n, (c0 + piv) * n, c0);
       swapRange(a, (c0 + k) * n + c1, (c0 + piv) * n + c1, n - c1);
     }
     if (pv < 0) det.sign = -det.sign;
     det.logAbs += Math.log(Math.abs(pv));
-    const rk = k * w;
-    for (let i = k + 1; i < m; i++) {
-      const ri = i * w;
-      const f = p[ri + k] / pv;
-      p[ri + k] = f;
-      if (f === 0) continue;
-      for (let j = k + 1; j < w; j++) p[ri + j] -= f * p[rk + j];
+    for (let i = k + 1; i < m; i++) p[ck + i] /= pv;
+    // four columns per sweep: each multiplier is loaded once for four updates (9.8 vs 17 ms
+    // for the leaves of a 1024² LU)
+    let j = k + 1;
+    for (; j + 3 < w; j += 4) {
+      const c0 = j * m;
+      const c1 = c0 + m;
+      const c2 = c1 + m;
+      const c3 = c2 + m;
+      const u0 = p[c0 + k];
+      const u1 = p[c1 + k];
+      const u2 = p[c2 + k];
+      const u3 = p[c3 + k];
+      for (let i = k + 1; i < m; i++) {
+        const l = p[ck + i];
+        p[c0 + i] -= l * u0;
+        p[c1 + i] -= l * u1;
+        p[c2 + i] -= l * u2;
+        p[c3 + i] -= l * u3;
+      }
+    }
+    for (; j < w; j++) {
+      const cj = j * m;
+      const u = p[cj + k];
+      for (let i = k + 1; i < m; i++) p[cj + i] -= p[ck + i] * u;
     }
   }
-  for (let i = 0; i < m; i++) a.set(p.subarray(i * w, (i + 1) * w), (c0 + i) * n + c0);
+  for (let i = 0; i < m; i++) {
+    const row = (c0 + i) * n + c0;
+    for (let j = 0; j < w; j++) a[row + j] = p[j * m + i];
+  }
   return ok;
 }
 
