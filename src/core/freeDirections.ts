@@ -72,6 +72,7 @@ export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg
   const polar = await la.polar(a);
   if (!polar) return undefined;
   const singularValues = await polarSpectrum(polar.R, padded, la);
+  if (!singularValues) return undefined;
   return {
     W: topLeftBlock(polar.R, m.rows, m.cols),
     singularValues: singularValues.subarray(0, Math.min(m.rows, m.cols)),
@@ -80,12 +81,24 @@ export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg
   };
 }
 
-/** m's singular values from its polar factor R: the eigenvalues of the symmetric factor H = Rᵀ·m, descending. */
-export async function polarSpectrum(r: Matrix, m: Matrix, la: Linalg): Promise<Float64Array> {
+/**
+ * m's singular values from its polar factor R: the eigenvalues of the symmetric factor
+ * H = Rᵀ·m, descending. Undefined when H has a clearly negative eigenvalue: then R is an
+ * orthogonal factor but not the polar one (an iteration pushed a singular value past √3 and
+ * it changed sign), and the caller takes the SVD.
+ */
+export async function polarSpectrum(r: Matrix, m: Matrix, la: Linalg): Promise<Float64Array | undefined> {
   const h = await la.crossprod(r, m);
   const d = h.rows;
   // symmetrise: H is symmetric up to the factor's rounding
   const t = transpose(h).data;
   for (let k = 0; k < t.length; k++) t[k] = 0.5 * (t[k] + h.data[k]);
-  return Float64Array.from(await la.symEigenvalues(matrix(d, d, t)), (v) => Math.max(v, 0));
+  const values = await la.symEigenvalues(matrix(d, d, t));
+  // the true factor leaves only rounding below zero (~ε·κ·σ_max); a flipped direction leaves −σ
+  if (d > 0 && values[d - 1] < -NEGATIVE_EIGENVALUE_TOLERANCE * Math.abs(values[0])) return undefined;
+  for (let k = 0; k < d; k++) values[k] = Math.max(values[k], 0);
+  return values;
 }
+
+/** Relative size of a negative eigenvalue of H that rounding cannot explain (the Newton iteration stops at κ = 1e11). */
+const NEGATIVE_EIGENVALUE_TOLERANCE = 1e-4;

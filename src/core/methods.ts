@@ -142,7 +142,8 @@ export async function polarWithSpectrum(
   }
   if (m.rows === m.cols && m.rows >= LARGE_DIM) {
     const polar = await la.polar(m);
-    if (polar) return { W: polar.R, singularValues: await polarSpectrum(polar.R, m, la), determinantSign: polar.determinantSign };
+    const singularValues = polar && (await polarSpectrum(polar.R, m, la));
+    if (polar && singularValues) return { W: polar.R, singularValues, determinantSign: polar.determinantSign };
   }
   if (m.rows !== m.cols && Math.min(m.rows, m.cols) >= LARGE_DIM) {
     // rectangular: M = Q·R with orthonormal Q (CholeskyQR2), so polar(M) = Q·polar(R) and

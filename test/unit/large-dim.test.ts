@@ -11,6 +11,8 @@ import { LARGE_DIM, Linalg } from '../../src/core/backend';
 import { cholesky, det, pivotedCholesky, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
 import { matrix, transpose, type Matrix } from '../../src/core/matrix';
 import { polarWithSpectrum } from '../../src/core/methods';
+import { polarSpectrum } from '../../src/core/freeDirections';
+import { polarNewton, startVector } from '../../src/core/backend/polar';
 import { mulberry32 } from '../../src/core/pairs';
 import { blockedInverse, blockedLu, upperTriangularInverse } from '../../src/core/backend/blockedLu';
 import { blockedCholesky, blockedPivotedCholesky } from '../../src/core/backend/blockedCholesky';
@@ -46,6 +48,26 @@ function withEigenvalues(values: number[], seed: number): Matrix {
   return a;
 }
 
+/** Q of a QR factorisation (modified Gram–Schmidt, twice): Q's first column is a's, normalised. */
+function orthonormalColumns(a: Matrix): Matrix {
+  const n = a.rows;
+  const q = Float64Array.from(a.data);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += q[i * n + k] * q[i * n + j];
+        for (let i = 0; i < n; i++) q[i * n + j] -= dot * q[i * n + k];
+      }
+      let norm = 0;
+      for (let i = 0; i < n; i++) norm += q[i * n + j] ** 2;
+      norm = Math.sqrt(norm);
+      for (let i = 0; i < n; i++) q[i * n + j] /= norm;
+    }
+  }
+  return matrix(n, n, q);
+}
+
 /** max |a − b| over the spectrum's scale, max |λ| of the reference. */
 function spectrumError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
   assert.equal(got.length, ref.length);
@@ -73,23 +95,62 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
   test('Newton polar factor of ill-conditioned matrices: the scaling keeps the steps few and the factor exact', async () => {
     const u = polarFromSvd(svd(gaussianMatrix(D, D, 21, () => 1)));
     const v = polarFromSvd(svd(gaussianMatrix(D, D, 22, () => 1)));
-    // [condition number, Newton steps the Byers–Xu ranges predict (u² − 1 < 0.8 after them)]
-    for (const [kappa, steps] of [[1e3, 3], [1e6, 4], [1e9, 5]] as const) {
-      // singular values log-spaced from 1 down to 1/κ, one extra isolated at the bottom
-      const values = Array.from({ length: D }, (_, i) => (i === D - 1 ? 1 / kappa : kappa ** (-i / (D - 1) / 2)));
-      const m = multiply(matrix(D, D, Float64Array.from(u.data, (x, t) => x * values[t % D])), transpose(v));
-      const polar = (await la.polar(m))!;
-      assert.ok(polar, `κ = ${kappa}: Newton applies`);
-      assert.ok(polar.newtonSteps <= steps, `κ = ${kappa}: ${polar.newtonSteps} Newton steps, at most ${steps} expected`);
-      const ref = polarFromSvd(svd(m));
-      // the factor's sensitivity grows with κ (‖ΔR‖ ≲ 2‖ΔM‖/(σ_d + σ_{d−1})): compare at ε·κ
-      const diff = maxAbsDiff(polar.R.data, ref.data);
-      assert.ok(diff < 1e-12 * Math.max(1, kappa / 1e3), `κ = ${kappa}: R differs from the SVD's by ${diff}`);
-      const gram = multiply(transpose(polar.R), polar.R);
-      let off = 0;
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) off = Math.max(off, Math.abs(gram.data[i * D + j] - (i === j ? 1 : 0)));
-      assert.ok(off < 1e-13, `κ = ${kappa}: ‖RᵀR − I‖max = ${off}`);
+    const gemm = new OrtGemm({ threads: 1 });
+    try {
+      // [condition number, Newton steps the Byers–Xu ranges predict before Newton–Schulz is cheaper, all steps]
+      for (const [kappa, newton, total] of [[1e3, 3, 7], [1e6, 3, 9], [1e9, 4, 9]] as const) {
+        // singular values log-spaced from 1 down to 1/κ, one extra isolated at the bottom
+        const values = Array.from({ length: D }, (_, i) => (i === D - 1 ? 1 / kappa : kappa ** (-i / (D - 1) / 2)));
+        const m = multiply(matrix(D, D, Float64Array.from(u.data, (x, t) => x * values[t % D])), transpose(v));
+        const ref = polarFromSvd(svd(m));
+        const polar = (await la.polar(m))!;
+        assert.ok(polar, `κ = ${kappa}: Newton applies`);
+        assert.ok(polar.newtonSteps <= newton, `κ = ${kappa}: ${polar.newtonSteps} Newton steps, at most ${newton} expected`);
+        assert.ok(polar.newtonSteps + polar.schulzSteps <= total, `κ = ${kappa}: ${polar.newtonSteps} + ${polar.schulzSteps} steps, at most ${total} expected`);
+        // either end of the switch: Newton–Schulz as soon as the range allows it, or Newton to the end
+        const early = (await polarNewton(m, gemm, { newtonCost: 100 }))!;
+        const late = (await polarNewton(m, gemm, { newtonCost: 0 }))!;
+        assert.ok(early.newtonSteps < late.newtonSteps, `κ = ${kappa}: ${early.newtonSteps} Newton steps when they cost 100, ${late.newtonSteps} when free`);
+        for (const [name, r] of [['default', polar.R], ['early switch', early.R], ['late switch', late.R]] as const) {
+          // the factor's sensitivity grows with κ (‖ΔR‖ ≲ 2‖ΔM‖/(σ_d + σ_{d−1})): compare at ε·κ
+          const diff = maxAbsDiff(r.data, ref.data);
+          assert.ok(diff < 1e-12 * Math.max(1, kappa / 1e3), `κ = ${kappa}, ${name}: R differs from the SVD's by ${diff}`);
+          const gram = multiply(transpose(r), r);
+          let off = 0;
+          for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) off = Math.max(off, Math.abs(gram.data[i * D + j] - (i === j ? 1 : 0)));
+          assert.ok(off < 1e-13, `κ = ${kappa}, ${name}: ‖RᵀR − I‖max = ${off}`);
+        }
+      }
+    } finally {
+      await gemm.dispose();
     }
+  });
+
+  test('a top singular direction the power iterations cannot see: the spectrum check rejects the wrong factor and the SVD answers', async () => {
+    // M = U·diag(2, 1 … 1e-4)·Vᵀ with v₁ orthogonal to the power iterations' start vector:
+    // every estimate of ‖X‖₂ misses σ₁, the predicted range is too narrow, and a scaled
+    // Newton–Schulz step can push σ₁ past √3 (it then converges to −1 in that direction)
+    const start = startVector(D).data;
+    const norm = Math.hypot(...start);
+    const g = gaussianMatrix(D, D, 41, () => 1);
+    let dot = 0;
+    for (let i = 0; i < D; i++) dot += g.data[i * D] * start[i];
+    for (let i = 0; i < D; i++) g.data[i * D] -= (dot * start[i]) / norm ** 2;
+    const v = orthonormalColumns(g);
+    let along = 0;
+    for (let i = 0; i < D; i++) along += v.data[i * D] * start[i];
+    assert.ok(Math.abs(along) < 1e-12 * norm, 'v₁ ⟂ the start vector');
+    const u = polarFromSvd(svd(gaussianMatrix(D, D, 42, () => 1)));
+    const values = Array.from({ length: D }, (_, i) => (i === 0 ? 2 : 10 ** ((-4 * (i - 1)) / (D - 2))));
+    const m = multiply(matrix(D, D, Float64Array.from(u.data, (x, t) => x * values[t % D])), transpose(v));
+    const ref = polarFromSvd(svd(m));
+    const fit = await polarWithSpectrum(m, la);
+    assert.ok(maxAbsDiff(fit.W.data, ref.data) < 1e-10, `W differs from the SVD's by ${maxAbsDiff(fit.W.data, ref.data)}`);
+    assert.ok(Math.abs(fit.singularValues[0] - 2) < 1e-10, `σ₁ = ${fit.singularValues[0]}`);
+    // the check itself: the true factor passes, the factor with v₁'s sign flipped does not
+    assert.ok(await polarSpectrum(ref, m, la));
+    const flipped = multiply(matrix(D, D, Float64Array.from(u.data, (x, t) => (t % D === 0 ? -x : x))), transpose(v));
+    assert.equal(await polarSpectrum(flipped, m, la), undefined);
   });
 
   test('the polar factor carries det(R) = sign(det(M)) from its first LU (d ≥ 512), for rotations and reflections', async () => {
