@@ -42,11 +42,6 @@ export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg, sourceB
   return { F: t, rank: qx.cols };
 }
 
-/**
- * U·Vᵀ of m (d_x × d_y) completed by the identity-nearest map on the free
- * directions, with m's singular values; undefined when M + αF is too close
- * to singular for Newton (m has rank below r), and the caller uses an SVD.
- */
 /** A basis of the smaller side in the zero-padded space: zero rows appended up to d. */
 function padRows(q: Matrix | undefined, d: number): Matrix | undefined {
   if (!q || q.rows === d) return q;
@@ -55,6 +50,12 @@ function padRows(q: Matrix | undefined, d: number): Matrix | undefined {
   return matrix(d, q.cols, out);
 }
 
+/**
+ * U·Vᵀ of m (d_x × d_y) completed by the identity-nearest map on the free
+ * directions, with m's singular values; undefined when M + αF is too close
+ * to singular for Newton (m has rank below r), or its factor fails polarSpectrum's check,
+ * and the caller uses an SVD.
+ */
 export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg): Promise<{ W: Matrix; singularValues: Float64Array; determinantSign?: 1 | -1 } | undefined> {
   const d = free.F.rows;
   const padded = padSquare(m, d);
