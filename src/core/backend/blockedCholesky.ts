@@ -1,14 +1,15 @@
 /**
- * Cholesky factorisation in panels of rows: each panel (its diagonal block and the rows of R
- * to its right) in JS, the trailing update G₂₂ −= R₁₂ᵀ·R₁₂, most of the n³/3 work, as an ORT
- * GEMM on both cores. dense.ts's cholesky does all of it in JS, row by row; CholeskyQR2 of a
- * row-space basis with n ≈ 1000 columns (fewer anchors than dimensions) runs it four times a fit.
+ * Cholesky factorisation in panels of rows, as LAPACK's dpotrf: each panel's diagonal block
+ * in JS, the rest of its rows R₁₂ = R₁₁⁻ᵀ·G₁₂ and the trailing update G₂₂ −= R₁₂ᵀ·R₁₂ (all
+ * but b³/2 of each panel's work) as ORT GEMMs on both cores. dense.ts's cholesky does all of
+ * it in JS, row by row; CholeskyQR2 of a row-space basis with n ≈ 1000 columns (fewer
+ * anchors than dimensions) runs it twice a fit.
  */
 import { matrix, type Matrix } from '../matrix';
 import { pivotRows, type PivotedCholesky } from './dense';
 import type { OrtGemm } from './ort';
 
-/** Rows per panel: the panel work is n·b²/2 in JS, the GEMMs' inner dimension is b. */
+/** Rows per panel: the JS work is b³/2 a panel, the GEMMs' inner dimension is b. */
 const PANEL = 96;
 
 /** Upper triangular R with G = RᵀR (from G's upper triangle), or undefined when G is not positive definite in float64. */
@@ -17,27 +18,21 @@ export async function blockedCholesky(g: Matrix, gemm: OrtGemm, panel = PANEL): 
   const a = Float64Array.from(g.data);
   for (let k0 = 0; k0 < n; k0 += panel) {
     const k1 = Math.min(k0 + panel, n);
-    // rows k0…k1 of R, out to column n: earlier panels' contributions were subtracted by the GEMMs
-    for (let i = k0; i < k1; i++) {
-      const ri = i * n;
-      for (let k = k0; k < i; k++) {
-        const rki = a[k * n + i];
-        if (rki === 0) continue;
-        const rk = k * n;
-        for (let j = i; j < n; j++) a[ri + j] -= rki * a[rk + j];
-      }
-      const diag = a[ri + i];
-      if (!(diag > 0)) return undefined;
-      const rii = Math.sqrt(diag);
-      a[ri + i] = rii;
-      const inv = 1 / rii;
-      for (let j = i + 1; j < n; j++) a[ri + j] *= inv;
-    }
+    const b = k1 - k0;
+    // the diagonal block (earlier panels' contributions already subtracted by the GEMMs)
+    const r11 = new Float64Array(b * b);
+    for (let i = 0; i < b; i++) r11.set(a.subarray((k0 + i) * n + k0 + i, (k0 + i) * n + k1), i * b + i);
+    if (!choleskyInPlace(r11, b)) return undefined;
+    for (let i = 0; i < b; i++) a.set(r11.subarray(i * b + i, (i + 1) * b), (k0 + i) * n + k0 + i);
     const rest = n - k1;
     if (rest === 0) break;
-    const r12 = new Float64Array((k1 - k0) * rest);
-    for (let i = k0; i < k1; i++) r12.set(a.subarray(i * n + k1, (i + 1) * n), (i - k0) * rest);
-    const update = await gemm.crossprod(matrix(k1 - k0, rest, r12), matrix(k1 - k0, rest, r12));
+    // R₁₂ = R₁₁⁻ᵀ·G₁₂: the small diagonal block inverted explicitly, as in a blocked
+    // substitution (blockedLu.ts does the same with its blocks of up to 96 rows)
+    const g12 = new Float64Array(b * rest);
+    for (let i = 0; i < b; i++) g12.set(a.subarray((k0 + i) * n + k1, (k0 + i + 1) * n), i * rest);
+    const r12 = await gemm.crossprod(matrix(b, b, upperTriangleInverse(r11, b)), matrix(b, rest, g12));
+    for (let i = 0; i < b; i++) a.set(r12.data.subarray(i * rest, (i + 1) * rest), (k0 + i) * n + k1);
+    const update = await gemm.crossprod(r12, r12);
     for (let i = 0; i < rest; i++) {
       const ri = (k1 + i) * n + k1;
       const ui = i * rest;
@@ -47,6 +42,39 @@ export async function blockedCholesky(g: Matrix, gemm: OrtGemm, panel = PANEL): 
   }
   for (let i = 1; i < n; i++) a.fill(0, i * n, i * n + i);
   return matrix(n, n, a);
+}
+
+/** The upper Cholesky factor of the b×b `r` (its upper triangle read) written over it; false when not positive definite. */
+function choleskyInPlace(r: Float64Array, b: number): boolean {
+  for (let i = 0; i < b; i++) {
+    const ri = i * b;
+    for (let k = 0; k < i; k++) {
+      const rki = r[k * b + i];
+      if (rki === 0) continue;
+      const rk = k * b;
+      for (let j = i; j < b; j++) r[ri + j] -= rki * r[rk + j];
+    }
+    const diag = r[ri + i];
+    if (!(diag > 0)) return false;
+    const rii = Math.sqrt(diag);
+    r[ri + i] = rii;
+    for (let j = i + 1; j < b; j++) r[ri + j] /= rii;
+  }
+  return true;
+}
+
+/** R⁻¹ of the upper triangle of the b×b `r`, by columns of back substitution. */
+function upperTriangleInverse(r: Float64Array, b: number): Float64Array {
+  const inv = new Float64Array(b * b);
+  for (let j = b - 1; j >= 0; j--) {
+    inv[j * b + j] = 1 / r[j * b + j];
+    for (let i = j - 1; i >= 0; i--) {
+      let s = 0;
+      for (let k = i + 1; k <= j; k++) s -= r[i * b + k] * inv[k * b + j];
+      inv[i * b + j] = s / r[i * b + i];
+    }
+  }
+  return inv;
 }
 
 /**
@@ -75,6 +103,11 @@ export async function blockedPivotedCholesky(g: Matrix, relTol: number, gemm: Or
   let done = !(top > 0);
   while (!done && pivots.length < n) {
     const k0 = pivots.length;
+    // the panel's columns of L over the m rows of w, column-major: each pivot's column is
+    // w's column less a combination of them, swept down whole columns four at a time
+    // (row by row, the inner loop ran over at most `panel` entries)
+    const cols = new Float64Array(Math.min(panel, n - k0) * m);
+    const s = new Float64Array(m);
     for (let kk = 0; kk < panel && pivots.length < n; kk++) {
       const k = pivots.length;
       let pc = -1;
@@ -87,17 +120,32 @@ export async function blockedPivotedCholesky(g: Matrix, relTol: number, gemm: Or
       const lkk = Math.sqrt(residual[p]);
       chosen[p] = 1;
       pivots.push(p);
-      const pr = p * n;
-      l[pr + k] = lkk;
-      const wp = pc * m; // row pc of w is its column (symmetric)
+      l[p * n + k] = lkk;
+      s.set(w.subarray(pc * m, pc * m + m)); // row pc of w is its column (symmetric)
+      let t = 0;
+      for (; t + 3 < kk; t += 4) {
+        const c0 = t * m;
+        const c1 = c0 + m;
+        const c2 = c1 + m;
+        const c3 = c2 + m;
+        const f0 = cols[c0 + pc];
+        const f1 = cols[c1 + pc];
+        const f2 = cols[c2 + pc];
+        const f3 = cols[c3 + pc];
+        for (let a = 0; a < m; a++) s[a] -= cols[c0 + a] * f0 + cols[c1 + a] * f1 + cols[c2 + a] * f2 + cols[c3 + a] * f3;
+      }
+      for (; t < kk; t++) {
+        const c0 = t * m;
+        const f0 = cols[c0 + pc];
+        for (let a = 0; a < m; a++) s[a] -= cols[c0 + a] * f0;
+      }
+      const ck = kk * m;
       for (let a = 0; a < m; a++) {
         const i = idx[a];
         if (chosen[i]) continue;
-        const ir = i * n;
-        let s = w[wp + a];
-        for (let t = k0; t < k; t++) s -= l[ir + t] * l[pr + t];
-        const v = s / lkk;
-        l[ir + k] = v;
+        const v = s[a] / lkk;
+        cols[ck + a] = v;
+        l[i * n + k] = v;
         residual[i] -= v * v;
       }
     }
@@ -109,12 +157,16 @@ export async function blockedPivotedCholesky(g: Matrix, relTol: number, gemm: Or
     const p = new Float64Array(mr * b);
     for (let a = 0; a < mr; a++) p.set(l.subarray(rest[a] * n + k0, rest[a] * n + k0 + b), a * b);
     const update = await gemm.matmulNT(matrix(mr, b, p), matrix(mr, b, p), 'float64');
+    // where each remaining row sits in w (increasing: rest keeps idx's order)
     const position = new Int32Array(n);
     for (let a = 0; a < m; a++) position[idx[a]] = a;
+    const at = rest.map((i) => position[i]);
     const next = new Float64Array(mr * mr);
+    const u = update.data;
     for (let a = 0; a < mr; a++) {
-      const from = position[rest[a]] * m;
-      for (let c = 0; c < mr; c++) next[a * mr + c] = w[from + position[rest[c]]] - update.data[a * mr + c];
+      const from = at[a] * m;
+      const row = a * mr;
+      for (let c = 0; c < mr; c++) next[row + c] = w[from + at[c]] - u[row + c];
     }
     w = next;
     idx = rest;
