@@ -424,7 +424,7 @@ export function topEigenpairs(m: Matrix, k: number, maxIterations = 200): SymEig
 }
 
 /** Modified Gram–Schmidt on the p columns of a row-major d×p array, in place. */
-function orthonormalColumns(a: Float64Array, d: number, p: number): void {
+export function orthonormalColumns(a: Float64Array, d: number, p: number): void {
   for (let c = 0; c < p; c++) {
     for (let prev = 0; prev < c; prev++) {
       let dotp = 0;
