@@ -6,6 +6,7 @@
  * anchors than dimensions) runs it twice a fit.
  */
 import { matrix, type Matrix } from '../matrix';
+import { upperInverse } from './blockedLu';
 import { pivotRows, type PivotedCholesky } from './dense';
 import type { OrtGemm } from './ort';
 
@@ -30,7 +31,7 @@ export async function blockedCholesky(g: Matrix, gemm: OrtGemm, panel = PANEL): 
     // substitution (blockedLu.ts does the same with its blocks of up to 96 rows)
     const g12 = new Float64Array(b * rest);
     for (let i = 0; i < b; i++) g12.set(a.subarray((k0 + i) * n + k1, (k0 + i + 1) * n), i * rest);
-    const r12 = await gemm.crossprod(matrix(b, b, upperTriangleInverse(r11, b)), matrix(b, rest, g12));
+    const r12 = await gemm.crossprod(upperInverse(r11, b, 0, b), matrix(b, rest, g12));
     for (let i = 0; i < b; i++) a.set(r12.data.subarray(i * rest, (i + 1) * rest), (k0 + i) * n + k1);
     const update = await gemm.crossprod(r12, r12);
     for (let i = 0; i < rest; i++) {
@@ -61,20 +62,6 @@ function choleskyInPlace(r: Float64Array, b: number): boolean {
     for (let j = i + 1; j < b; j++) r[ri + j] /= rii;
   }
   return true;
-}
-
-/** R⁻¹ of the upper triangle of the b×b `r`, by columns of back substitution. */
-function upperTriangleInverse(r: Float64Array, b: number): Float64Array {
-  const inv = new Float64Array(b * b);
-  for (let j = b - 1; j >= 0; j--) {
-    inv[j * b + j] = 1 / r[j * b + j];
-    for (let i = j - 1; i >= 0; i--) {
-      let s = 0;
-      for (let k = i + 1; k <= j; k++) s -= r[i * b + k] * inv[k * b + j];
-      inv[i * b + j] = s / r[i * b + i];
-    }
-  }
-  return inv;
 }
 
 /**

@@ -190,8 +190,8 @@ export async function upperTriangularInverse(r: Matrix, gemm: OrtGemm, leaf = BL
   return matrix(n, n, out);
 }
 
-/** The inverse of the upper triangular diagonal block [r0, r1) of U. */
-function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matrix {
+/** The inverse of the upper triangular diagonal block [r0, r1) of a row-major n×n array (below the diagonal ignored). */
+export function upperInverse(lu: Float64Array, n: number, r0: number, r1: number): Matrix {
   const b = r1 - r0;
   const inv = new Float64Array(b * b);
   for (let j = b - 1; j >= 0; j--) {
