@@ -7,7 +7,7 @@
  */
 import { matrix, type Matrix } from '../matrix';
 import { upperInverse } from './blockedLu';
-import { pivotRows, type PivotedCholesky } from './dense';
+import { cholesky, pivotRows, type PivotedCholesky } from './dense';
 import type { OrtGemm } from './ort';
 
 /** Rows per panel: the JS work is b³/2 a panel, the GEMMs' inner dimension is b. */
@@ -21,9 +21,11 @@ export async function blockedCholesky(g: Matrix, gemm: OrtGemm, panel = PANEL): 
     const k1 = Math.min(k0 + panel, n);
     const b = k1 - k0;
     // the diagonal block (earlier panels' contributions already subtracted by the GEMMs)
-    const r11 = new Float64Array(b * b);
-    for (let i = 0; i < b; i++) r11.set(a.subarray((k0 + i) * n + k0 + i, (k0 + i) * n + k1), i * b + i);
-    if (!choleskyInPlace(r11, b)) return undefined;
+    const g11 = new Float64Array(b * b);
+    for (let i = 0; i < b; i++) g11.set(a.subarray((k0 + i) * n + k0 + i, (k0 + i) * n + k1), i * b + i);
+    const factor = cholesky(matrix(b, b, g11));
+    if (!factor) return undefined;
+    const r11 = factor.data as Float64Array;
     for (let i = 0; i < b; i++) a.set(r11.subarray(i * b + i, (i + 1) * b), (k0 + i) * n + k0 + i);
     const rest = n - k1;
     if (rest === 0) break;
@@ -43,25 +45,6 @@ export async function blockedCholesky(g: Matrix, gemm: OrtGemm, panel = PANEL): 
   }
   for (let i = 1; i < n; i++) a.fill(0, i * n, i * n + i);
   return matrix(n, n, a);
-}
-
-/** The upper Cholesky factor of the b×b `r` (its upper triangle read) written over it; false when not positive definite. */
-function choleskyInPlace(r: Float64Array, b: number): boolean {
-  for (let i = 0; i < b; i++) {
-    const ri = i * b;
-    for (let k = 0; k < i; k++) {
-      const rki = r[k * b + i];
-      if (rki === 0) continue;
-      const rk = k * b;
-      for (let j = i; j < b; j++) r[ri + j] -= rki * r[rk + j];
-    }
-    const diag = r[ri + i];
-    if (!(diag > 0)) return false;
-    const rii = Math.sqrt(diag);
-    r[ri + i] = rii;
-    for (let j = i + 1; j < b; j++) r[ri + j] /= rii;
-  }
-  return true;
 }
 
 /**
