@@ -10,6 +10,7 @@
  * takes under a second (docs: perf-baseline.md §4). Equal to the SVD's U·Vᵀ to ~1e-11.
  */
 import { matrix, type Matrix } from '../matrix';
+import { mulberry32 } from '../pairs';
 import { inverse } from './blockedLu';
 import type { LuState } from './dense';
 import type { OrtGemm } from './ort';
@@ -56,7 +57,7 @@ export interface PolarOptions {
  * fused graph), measured with both at d = 384 … 4096 on 2 cores: 1.9–3.7 up to 1536, 1.35 at
  * 2048, 1.07 at 3072 and 4096, where the LU's GEMMs are as efficient as the step's.
  */
-export function newtonStepCost(d: number): number {
+function newtonStepCost(d: number): number {
   return d <= 1536 ? 2 : d <= 2048 ? 1.35 : 1.1;
 }
 
@@ -160,7 +161,7 @@ function nextSchulzLower(lower: number): number {
  * Scaled Newton–Schulz steps from [ℓ, 1] to the last one (whose input's ‖I − YᵀY‖_F, at most
  * √d·max|1 − α²σ²|, is below LAST_SCHULZ_STEP_BELOW).
  */
-export function schulzStepsFrom(lower: number, d: number): number {
+function schulzStepsFrom(lower: number, d: number): number {
   let steps = 0;
   while (steps < MAX_STEPS) {
     const a = schulzScale(lower);
@@ -210,15 +211,9 @@ async function spectralNorm(a: Matrix, gemm: OrtGemm): Promise<number> {
  * direction it misses would be missed by every estimate), and results stay reproducible.
  */
 export function startVector(d: number): Matrix {
+  const random = mulberry32(0x9e3779b9);
   const v = new Float64Array(d);
-  let state = 0x9e3779b9;
-  for (let i = 0; i < d; i++) {
-    // xorshift32
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    v[i] = (state >>> 0) / 2 ** 32 - 0.5;
-  }
+  for (let i = 0; i < d; i++) v[i] = random() - 0.5;
   return matrix(d, 1, v);
 }
 
