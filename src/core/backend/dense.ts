@@ -193,20 +193,20 @@ export function factorLeaf(a: Float64Array, n: number, c0: number, c1: number, d
     // for the leaves of a 1024² LU)
     let j = k + 1;
     for (; j + 3 < w; j += 4) {
-      const c0 = j * m;
-      const c1 = c0 + m;
-      const c2 = c1 + m;
-      const c3 = c2 + m;
-      const u0 = p[c0 + k];
-      const u1 = p[c1 + k];
-      const u2 = p[c2 + k];
-      const u3 = p[c3 + k];
+      const q0 = j * m;
+      const q1 = q0 + m;
+      const q2 = q1 + m;
+      const q3 = q2 + m;
+      const u0 = p[q0 + k];
+      const u1 = p[q1 + k];
+      const u2 = p[q2 + k];
+      const u3 = p[q3 + k];
       for (let i = k + 1; i < m; i++) {
         const l = p[ck + i];
-        p[c0 + i] -= l * u0;
-        p[c1 + i] -= l * u1;
-        p[c2 + i] -= l * u2;
-        p[c3 + i] -= l * u3;
+        p[q0 + i] -= l * u0;
+        p[q1 + i] -= l * u1;
+        p[q2 + i] -= l * u2;
+        p[q3 + i] -= l * u3;
       }
     }
     for (; j < w; j++) {
