@@ -14,7 +14,8 @@
  *              also with its output through the page cache, and ONNX Runtime's own MatMul on
  *              the same shapes in memory (chunks of 4 and 32 MiB; the faster is the reference)
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
- *   lu         the blocked LU's inverse and determinant against ORT's Inverse and the plain LU
+ *   lu         the blocked LU's inverse and determinant against ORT's Inverse and the plain LU; the
+ *              blocked (pivoted) Cholesky against the row-by-row JS one (d ≤ 1024)
  *              at --lu-dims (default 1024,2048,4096)
  *   eig        eigenvalues of a symmetric (Gram) matrix: the two-stage reduction (ORT GEMMs +
  *              bulge chasing) against the one-stage JS reduction and NumPy's eigvalsh, at
@@ -440,7 +441,8 @@ async function timedMedian(fn, reps) {
 async function luSuite() {
   const { OrtGemm } = core('backend/ort');
   const { blockedInverse, blockedLu } = core('backend/blockedLu');
-  const { det } = core('backend/dense');
+  const { blockedCholesky, blockedPivotedCholesky } = core('backend/blockedCholesky');
+  const { cholesky, det, pivotedCholesky } = core('backend/dense');
   const { matrix } = core('matrix');
   for (const d of (args['lu-dims'] ?? '1024,2048,4096').split(',').map(Number)) {
     const g = rng(d);
@@ -452,10 +454,27 @@ async function luSuite() {
     const blockedInv = await time(() => blockedInverse(a, gemm));
     const plainDet = await time(async () => det(a));
     const blockedDet = await time(() => blockedLu(a, gemm));
+    // CholeskyQR's factorisations (fewer anchors than dimensions: n ≈ 1000), against the
+    // row-by-row JS ones; those take seconds beyond d = 1024, so only up to there
+    let chol;
+    if (d <= 1024) {
+      const gram = await gemm.crossprod(a, a);
+      chol = {
+        plain: await time(async () => cholesky(gram)),
+        blocked: await time(() => blockedCholesky(gram, gemm)),
+        plainPivoted: await time(async () => pivotedCholesky(gram, 1e-12)),
+        blockedPivoted: await time(() => blockedPivotedCholesky(gram, 1e-12, gemm)),
+      };
+    }
     await gemm.dispose();
     rows.push({ suite: 'lu', op: 'inverse: blocked LU vs ORT Inverse', size: `d=${d}`, ours: blockedInv, numpy: null, reference: ortInverse, vsReference: blockedInv / ortInverse, ratio: null });
     rows.push({ suite: 'lu', op: 'determinant: blocked vs plain LU', size: `d=${d}`, ours: blockedDet, numpy: null, reference: plainDet, vsReference: blockedDet / plainDet, ratio: null });
     console.log(`  lu d=${d}: inverse ${fmt(blockedInv)} (ORT Inverse ${fmt(ortInverse)}), determinant ${fmt(blockedDet)} (plain LU ${fmt(plainDet)})`);
+    if (chol) {
+      rows.push({ suite: 'lu', op: 'Cholesky: blocked vs row by row', size: `d=${d}`, ours: chol.blocked, numpy: null, reference: chol.plain, vsReference: chol.blocked / chol.plain, ratio: null });
+      rows.push({ suite: 'lu', op: 'pivoted Cholesky: blocked vs unblocked', size: `d=${d}`, ours: chol.blockedPivoted, numpy: null, reference: chol.plainPivoted, vsReference: chol.blockedPivoted / chol.plainPivoted, ratio: null });
+      console.log(`  lu d=${d}: Cholesky ${fmt(chol.blocked)} (row by row ${fmt(chol.plain)}), pivoted ${fmt(chol.blockedPivoted)} (unblocked ${fmt(chol.plainPivoted)})`);
+    }
   }
 }
 
