@@ -24,6 +24,16 @@ K = 10
 BLOCK_VALUES = 8_000_000
 
 
+def condition(s, dim):
+    """s_max over the smallest singular value above s_max·dim·eps (diagnostics.ts: over the numerical
+    rank, so a rank-deficient side, e.g. fewer anchors than dimensions, is not infinite); None if zero."""
+    s = np.sort(np.asarray(s, dtype=np.float64))[::-1]
+    if len(s) == 0 or not s[0] > 0:
+        return None
+    kept = s[s > s[0] * dim * np.finfo(np.float64).eps]
+    return float(s[0] / kept[-1])
+
+
 def unit(m):
     return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-8)
 
@@ -126,8 +136,9 @@ def main():
     else:
         raise SystemExit(f"unknown method {method}")
     det = float(np.linalg.det(W)) if W.shape[0] == W.shape[1] and method in ("ortho", "l-ortho") else None
-    diagnostics = {"crossCovSingularValues": S.tolist(), "crossCovCondition": float(S[0] / S[-1]),
-                   "sourceCondition": float(src_sv[0] / src_sv[-1]), "determinant": det,
+    n, dx, dy = xs.shape[0], xs.shape[1], ys.shape[1]
+    diagnostics = {"crossCovSingularValues": S.tolist(), "crossCovCondition": condition(S, max(dx, dy)),
+                   "sourceCondition": condition(src_sv, max(n, dx)), "determinant": det,
                    "procrustesDisparity": float(max(0, 1 - S.sum() ** 2 / ((xs ** 2).sum() * (ys ** 2).sum())))}
 
     def translate(x):

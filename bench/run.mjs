@@ -210,20 +210,29 @@ async function jobSuite(method, dx, dy) {
     const a = JSON.parse(readFileSync(path.join(outOurs, 'result.json'), 'utf8'));
     const b = JSON.parse(readFileSync(path.join(outNp, 'result.json'), 'utf8'));
     let worst = 0;
-    for (const part of ['heldOut', 'anchors']) {
+    // With fewer anchors than dimensions an orthogonal map is not unique (method.md §1.5): it is
+    // fixed on the anchors' row space, where the anchors lie, and each library completes it
+    // differently elsewhere, so only the anchors' metrics and the diagnostics can be compared
+    // (least squares takes the minimum-norm solution, which is unique).
+    const unique = n >= Math.min(dx, dy) || method === 'linear' || method === 'affine';
+    for (const part of unique ? ['heldOut', 'anchors'] : ['anchors']) {
       for (const k of ['cosine', 'mse', 'relativeError', 'top1', 'top5', 'top10', 'mrr', 'meanRank', 'jaccard10', 'cka']) worst = Math.max(worst, relDiff(a[part][k], b[part][k]));
       for (const k of ['top1', 'mrr', 'meanRank']) worst = Math.max(worst, relDiff(a[part].csls[k], b[part].csls[k]));
     }
     if (b.baseline.heldOut) worst = Math.max(worst, relDiff(a.baseline.heldOut.meanRank, b.baseline.heldOut.meanRank), relDiff(a.baseline.heldOut.csls.meanRank, b.baseline.heldOut.csls.meanRank));
     worst = Math.max(worst, relDiff(a.diagnostics.crossCovCondition, b.diagnostics.crossCovCondition), relDiff(a.diagnostics.procrustesDisparity, b.diagnostics.procrustesDisparity));
-    error = `metrics max rel ${worst.toExponential(1)}`;
+    error = `metrics max rel ${worst.toExponential(1)}${unique ? '' : ' (anchors and diagnostics only: N < d, the map is not unique)'}`;
   }
   record({ suite: 'job', op: `fit --method ${method} (whole job)`, size: `N=${n}+${n}, d=${dx}→${dy}`, ours: median(ours), numpy: python ? median(theirs) : null, rssOurs: rss, rssNumpy: rssNp || null, error });
 }
 
+/**
+ * |a − b| relative to b, or absolute below 1e-6: an exact fit (fewer anchors than dimensions,
+ * least squares) leaves anchor errors of rounding size (MSE ~1e-32, relative error ~1e-15).
+ */
 function relDiff(a, b) {
   if (a === b) return 0;
-  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 }
 
 // ------------------------------------------------------------------------------------------------
