@@ -5,7 +5,7 @@
  * Procrustes, which gives the same outputs (§1.5).
  */
 import type { Linalg, LeastSquares } from './backend';
-import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM } from './backend/limits';
+import { directLeastSquares, POLAR_WITHOUT_SVD_FROM } from './backend/limits';
 import { det, polarFromSvd, svd, type Svd } from './backend/dense';
 import { completedPolar, freeDirections, polarSpectrum, type FreeDirections } from './freeDirections';
 import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
@@ -85,9 +85,9 @@ export class AnchorProducts {
     return (this.gramMatrix ??= this.la.crossprod(this.xs, this.xs));
   }
 
-  /** True when d×d work should leave ml-matrix (see LARGE_DIM). */
+  /** True when least squares does not take the direct SVD of X (directLeastSquares), so the products are worth sharing. */
   private large(): boolean {
-    return this.xs.cols >= LARGE_DIM && this.xs.rows * this.xs.cols > DIRECT_LSTSQ_MAX_VALUES;
+    return !directLeastSquares(this.xs.rows, this.xs.cols);
   }
 
   leastSquares(): Promise<LeastSquares> {
@@ -124,10 +124,11 @@ export interface PolarWithSpectrum {
 
 /**
  * U·Vᵀ and the singular values of m: with fewer anchors than dimensions by the
- * identity-nearest completion (`free`, freeDirections.ts); at large square d by
- * ORT Newton iterations and the eigenvalues of the symmetric factor H = Rᵀ·m
- * (which are m's singular values); otherwise, or when m is too close to
- * singular for Newton, from the SVD.
+ * identity-nearest completion (`free`, freeDirections.ts); from d =
+ * POLAR_WITHOUT_SVD_FROM on by ORT Newton iterations and the eigenvalues of the
+ * symmetric factor H = Rᵀ·m (which are m's singular values), a rectangular m through
+ * the R of its CholeskyQR2; otherwise, or when m is too close to singular for
+ * Newton, from the SVD.
  */
 export async function polarWithSpectrum(
   m: Matrix,
@@ -140,12 +141,12 @@ export async function polarWithSpectrum(
     const completed = await completedPolar(m, directions, la);
     if (completed) return completed;
   }
-  if (m.rows === m.cols && m.rows >= LARGE_DIM) {
+  if (m.rows === m.cols && m.rows >= POLAR_WITHOUT_SVD_FROM) {
     const polar = await la.polar(m);
     const singularValues = polar && (await polarSpectrum(polar.R, m, la));
     if (polar && singularValues) return { W: polar.R, singularValues, determinantSign: polar.determinantSign };
   }
-  if (m.rows !== m.cols && Math.min(m.rows, m.cols) >= LARGE_DIM) {
+  if (m.rows !== m.cols && Math.min(m.rows, m.cols) >= POLAR_WITHOUT_SVD_FROM) {
     // rectangular: M = Q·R with orthonormal Q (CholeskyQR2), so polar(M) = Q·polar(R) and
     // M's singular values are R's; a wide M is handled through its transpose
     const wide = m.rows < m.cols;

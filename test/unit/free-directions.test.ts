@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, Linalg } from '../../src/core/backend';
+import { directLeastSquares, LARGE_DIM, Linalg } from '../../src/core/backend';
 import { pivotedCholesky, svd } from '../../src/core/backend/dense';
 import { freeDirections } from '../../src/core/freeDirections';
 import { matrix, padSquare, type Matrix } from '../../src/core/matrix';
@@ -110,11 +110,11 @@ describe('fewer anchors than dimensions: identity-nearest completion', () => {
   });
 
   test('minimum-norm least squares with fewer rows than columns (row-space route, no d×d work) equals the SVD solution', async () => {
-    // n·d above DIRECT_LSTSQ_MAX_VALUES, where the direct SVD of X is no longer used
+    // past directLeastSquares, where the direct SVD of X is no longer used
     const d = 800;
     for (const [prep, n] of [['standard', 300], ['none', 300], ['none', 400]] as const) {
       const { products } = prepareAnchors(gaussianMatrix(n, d, 10), gaussianMatrix(n, d - 20, 11), prep, la);
-      assert.ok(n * d > DIRECT_LSTSQ_MAX_VALUES);
+      assert.ok(!directLeastSquares(n, d));
       assert.equal((await la.rowSpaceBasis(products.xs))?.cols, prep === 'standard' ? n - 1 : n, 'the row-space route applies');
       const fast = await la.lstsq(products.xs, products.ys);
       const exact = await la.lstsq(products.xs, products.ys, { solver: 'svd' });

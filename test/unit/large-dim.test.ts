@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { determinant } from 'ml-matrix';
-import { LARGE_DIM, Linalg } from '../../src/core/backend';
+import { directLeastSquares, LARGE_DIM, Linalg } from '../../src/core/backend';
 import { cholesky, det, orthonormalColumns, pivotedCholesky, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
 import { matrix, transpose, type Matrix } from '../../src/core/matrix';
 import { polarWithSpectrum } from '../../src/core/methods';
@@ -465,5 +465,23 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
     } finally {
       await gemm.dispose();
     }
+  });
+});
+
+describe('moderate sizes without ml-matrix\'s SVD (seconds at a few hundred dimensions)', () => {
+  test('least squares past directLeastSquares (once the direct SVD) takes the Gram route and equals the SVD solution, full rank or not', async () => {
+    for (const [n, d] of [[500, 120], [130, 200]] as const) {
+      assert.ok(!directLeastSquares(n, d));
+      const x = gaussianMatrix(n, d, 70);
+      // two repeated columns: rank d − 2 (tall) or n (wide)
+      for (let i = 0; i < n; i++) for (const [to, from] of [[d - 1, 0], [d - 2, 1]]) x.data[i * d + to] = x.data[i * d + from];
+      const y = gaussianMatrix(n, 30, 71);
+      const fast = await la.lstsq(x, y);
+      const ref = await la.lstsq(x, y, { solver: 'svd' });
+      const scale = Math.max(...Array.from(ref.W.data, Math.abs));
+      assert.equal(fast.rank, ref.rank, `${n}×${d}: rank`);
+      assert.ok(maxAbsDiff(fast.W.data, ref.W.data) < 1e-9 * scale, `${n}×${d}: W differs by ${maxAbsDiff(fast.W.data, ref.W.data) / scale} relative`);
+    }
+    assert.ok(directLeastSquares(100, 64) && !directLeastSquares(500, 384), 'the boundary: ~30 ms of SVD');
   });
 });

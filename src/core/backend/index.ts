@@ -10,7 +10,7 @@ import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
 import { cholesky, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
-import { DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
+import { directLeastSquares, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { polarNewton, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
@@ -67,6 +67,9 @@ export class Linalg {
    * Minimum-norm least squares (the pseudo-inverse solution numpy's gelsd and
    * torch's gelsy give), so n < d fits are deterministic across libraries.
    * `ridge` > 0 adds λ·I to XᵀX (Tikhonov), which makes the solution unique.
+   * By a direct SVD of X while that is cheap (directLeastSquares); otherwise with
+   * n < d in the row space (minimumNormWide), else from XᵀX: a refined inverse
+   * when it has full rank, its eigendecomposition's pseudo-inverse when not.
    */
   async lstsq(
     x: Matrix,
@@ -84,7 +87,7 @@ export class Linalg {
     const d = x.cols;
     const ridge = options.ridge ?? 0;
     const solver = options.solver ?? 'auto';
-    if (ridge === 0 && (solver === 'svd' || (solver === 'auto' && n * d <= DIRECT_LSTSQ_MAX_VALUES))) {
+    if (ridge === 0 && (solver === 'svd' || (solver === 'auto' && directLeastSquares(n, d)))) {
       const s = svd(x);
       const tol = EPS * Math.max(n, d) * (s.S[0] ?? 0);
       // W = V diag(1/σ) Uᵀ Y over the kept singular values
@@ -97,7 +100,7 @@ export class Linalg {
       }
       return { W: multiply(s.V, uty), rank, singularValues: s.S };
     }
-    if (ridge === 0 && solver === 'auto' && n < d && d >= LARGE_DIM) {
+    if (ridge === 0 && solver === 'auto' && n < d) {
       const wide = await this.minimumNormWide(x, y, await (options.rowBasis?.() ?? this.rowSpaceBasis(x)));
       if (wide) return wide;
     }
@@ -105,7 +108,7 @@ export class Linalg {
     const gram = shared ? matrix(d, d, Float64Array.from(shared.data)) : await this.crossprod(x, x);
     if (ridge > 0) for (let i = 0; i < d; i++) gram.data[i * d + i] += ridge;
     const c = await this.crossprod(x, y);
-    if (d >= LARGE_DIM && solver === 'auto') {
+    if (solver === 'auto') {
       const values = await this.symEigenvalues(gram);
       const tol = Math.max(values[0] ?? 0, 0) * Math.max(n, d) * EPS * 4;
       if (values[d - 1] > tol) {
@@ -245,4 +248,4 @@ function diagonalRatio(c: Matrix): number {
   return hi > 0 ? lo / hi : 0;
 }
 
-export { svd, symEig, symEigenvalues, multiply, matrix, DIRECT_LSTSQ_MAX_VALUES, LARGE_DIM };
+export { svd, symEig, symEigenvalues, multiply, matrix, directLeastSquares, LARGE_DIM, POLAR_WITHOUT_SVD_FROM };
