@@ -187,7 +187,7 @@ export async function fitMethod(method: MethodName, p: AnchorProducts, la: Linal
       return { W: polar.W, scale: normX2 > 0 ? sumSigma / normX2 : 1, determinant: dx === dy ? await determinantOf(polar, la) : undefined };
     }
     case 'rotation':
-      return fitRotation(await p.crossCovariance(), dx, dy);
+      return Math.max(dx, dy) >= POLAR_WITHOUT_SVD_FROM ? fitRotationFromPolar(p, la) : fitRotation(await p.crossCovariance(), dx, dy);
     case 'linear': {
       const ls = await p.leastSquares();
       return { W: ls.W, lstsqRank: ls.rank };
@@ -223,6 +223,39 @@ function fitRotation(m: Matrix, dx: number, dy: number): FittedMap {
   }
   const W = topLeftBlock(R, dx, dy);
   return { W, determinant: det(R), reflectionFixed };
+}
+
+/**
+ * Kabsch without a d×d SVD (from POLAR_WITHOUT_SVD_FROM on; ml-matrix's takes 22 s at d = 1024):
+ * when det(W) = −1, U·diag(1, …, 1, −1)·Vᵀ = W·(I − 2·v·vᵀ) with v the right singular vector
+ * of M's smallest singular value, which is the eigenvector of H = Wᵀ·M for its smallest
+ * eigenvalue (Linalg.smallestEigenvector; H's eigenvalues are M's singular values, which the
+ * polar factor came with). With unequal dims the reflection hides in the padded directions
+ * (see fitRotation), so the map is ortho's and nothing needs fixing.
+ */
+async function fitRotationFromPolar(p: AnchorProducts, la: Linalg): Promise<FittedMap> {
+  const polar = await p.crossCovariancePolar();
+  const W = polar.W;
+  const d = W.rows;
+  if (W.rows !== W.cols) return { W, determinant: 1, reflectionFixed: false };
+  const determinant = await determinantOf(polar, la);
+  if (determinant > 0) return { W, determinant, reflectionFixed: false };
+  const m = await p.crossCovariance();
+  const h = await la.crossprod(W, m);
+  const hs = transpose(h).data;
+  for (let k = 0; k < hs.length; k++) hs[k] = 0.5 * (hs[k] + h.data[k]);
+  const v = await la.smallestEigenvector(matrix(d, d, hs), polar.singularValues);
+  if (!v) return fitRotation(m, d, d);
+  const w = W.data;
+  const r = Float64Array.from(w);
+  for (let i = 0; i < d; i++) {
+    // row i of W − 2·(W·v)·vᵀ
+    let wv = 0;
+    for (let j = 0; j < d; j++) wv += w[i * d + j] * v[j];
+    const f = 2 * wv;
+    for (let j = 0; j < d; j++) r[i * d + j] -= f * v[j];
+  }
+  return { W: matrix(d, d, r), determinant: -determinant, reflectionFixed: true };
 }
 
 async function fitAffine(p: AnchorProducts, la: Linalg, ridge: number): Promise<FittedMap> {

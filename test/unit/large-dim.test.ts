@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { determinant } from 'ml-matrix';
-import { directLeastSquares, LARGE_DIM, Linalg } from '../../src/core/backend';
+import { directLeastSquares, LARGE_DIM, Linalg, POLAR_WITHOUT_SVD_FROM } from '../../src/core/backend';
 import { cholesky, det, orthonormalColumns, pivotedCholesky, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
-import { matrix, transpose, type Matrix } from '../../src/core/matrix';
-import { polarWithSpectrum } from '../../src/core/methods';
+import { matrix, padSquare, transpose, type Matrix } from '../../src/core/matrix';
+import { fitMethod, polarWithSpectrum } from '../../src/core/methods';
+import { prepareAnchors } from '../../src/core/translator';
 import { polarSpectrum } from '../../src/core/freeDirections';
 import { polarNewton, startVector } from '../../src/core/backend/polar';
 import { mulberry32 } from '../../src/core/pairs';
@@ -469,6 +470,79 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
 });
 
 describe('moderate sizes without ml-matrix\'s SVD (seconds at a few hundred dimensions)', () => {
+  /** Kabsch by the SVD, as fitRotation computes it at small d: the oracle. */
+  function kabsch(m: Matrix): Matrix {
+    const s = svd(m);
+    const r = polarFromSvd(s);
+    if (det(r) > 0) return r;
+    const d = m.rows;
+    for (let i = 0; i < d; i++) s.U.data[i * d + d - 1] *= -1;
+    return polarFromSvd(s);
+  }
+
+  /** A random orthogonal d×d matrix with the given determinant. */
+  function orthogonal(d: number, sign: 1 | -1, seed: number): Matrix {
+    const q = polarFromSvd(svd(gaussianMatrix(d, d, seed, () => 1)));
+    if (Math.sign(det(q)) !== sign) for (let i = 0; i < d; i++) q.data[i * d] *= -1;
+    return q;
+  }
+
+  for (const d of [POLAR_WITHOUT_SVD_FROM + 10, D]) {
+    test(`rotation (Kabsch) from the polar factor equals the SVD's at d = ${d}: a reflection flipped along the smallest singular direction, a rotation left alone`, async () => {
+      const x = gaussianMatrix(2 * d, d, 40 + d);
+      for (const sign of [-1, 1] as const) {
+        const noise = gaussianMatrix(2 * d, d, 41 + d, () => 0.01);
+        const y = multiply(x, orthogonal(d, sign, 42 + d));
+        for (let k = 0; k < y.data.length; k++) y.data[k] += noise.data[k];
+        const { products } = prepareAnchors(x, y, 'none', la);
+        const m = await products.crossCovariance();
+        assert.equal(Math.sign(det(polarFromSvd(svd(m)))), sign, 'the data: M keeps the orientation of the map it came from');
+        const ref = kabsch(m);
+        const fit = await fitMethod('rotation', products, la);
+        assert.ok(maxAbsDiff(fit.W.data, ref.data) < 1e-10, `sign ${sign}: W differs by ${maxAbsDiff(fit.W.data, ref.data)}`);
+        assert.equal(fit.reflectionFixed, sign < 0);
+        assert.ok(Math.abs(fit.determinant! - 1) < 1e-10 && Math.abs(det(fit.W) - 1) < 1e-10, `det ${fit.determinant}, ${det(fit.W)}`);
+        if (sign > 0) assert.deepEqual(fit.W.data, (await fitMethod('ortho', products, la)).W.data, 'no reflection: the ortho map itself');
+      }
+    });
+  }
+
+  test('rotation with unequal dims is the ortho map (the reflection hides in the padded directions)', async () => {
+    const d = POLAR_WITHOUT_SVD_FROM + 10;
+    const { products } = prepareAnchors(gaussianMatrix(3 * d, d, 50), gaussianMatrix(3 * d, d - 7, 51), 'standard', la);
+    const rotation = await fitMethod('rotation', products, la);
+    const padded = kabsch(padSquare(await products.crossCovariance(), d));
+    for (let i = 0; i < d; i++) for (let j = 0; j < d - 7; j++) assert.ok(Math.abs(rotation.W.data[i * (d - 7) + j] - padded.data[i * d + j]) < 1e-10);
+    assert.deepEqual(rotation.W.data, (await fitMethod('ortho', products, la)).W.data);
+    assert.equal(rotation.reflectionFixed, false);
+  });
+
+  test('smallest eigenvector by shifted inverse iteration: a clear gap, a tight one, and a repeated smallest eigenvalue', async () => {
+    const d = 90;
+    for (const [label, low] of [['gap', [0.5, 2]], ['tight', [1, 1 + 1e-9]], ['repeated', [0, 0]]] as const) {
+      const values = [...Array.from({ length: d - 2 }, (_, i) => 3 + i), low[1], low[0]];
+      const q = orthogonal(d, 1, 60);
+      const h = multiply(matrix(d, d, Float64Array.from(q.data, (v, t) => v * values[t % d])), transpose(q));
+      for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) h.data[j * d + i] = h.data[i * d + j];
+      const v = (await la.smallestEigenvector(h, values))!;
+      // its component outside the eigenspace of the smallest eigenvalue(s)
+      const inside = label === 'gap' ? [d - 1] : [d - 2, d - 1];
+      let outside = 0;
+      for (let c = 0; c < d; c++) {
+        if (inside.includes(c)) continue;
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q.data[i * d + c] * v[i];
+        outside = Math.max(outside, Math.abs(dot));
+      }
+      assert.ok(outside < 1e-12, `${label}: ${outside} outside the eigenspace`);
+      if (label === 'gap') {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += q.data[i * d + d - 1] * v[i];
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-13);
+      }
+    }
+  });
+
   test('least squares past directLeastSquares (once the direct SVD) takes the Gram route and equals the SVD solution, full rank or not', async () => {
     for (const [n, d] of [[500, 120], [130, 200]] as const) {
       assert.ok(!directLeastSquares(n, d));

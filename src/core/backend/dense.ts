@@ -465,6 +465,28 @@ export function cholesky(g: Matrix): Matrix | undefined {
   return matrix(n, n, c);
 }
 
+/** x with CᵀC·x = b for an upper triangular C (a Cholesky factor, row-major): two triangular solves of d² each. */
+export function choleskySolve(c: Matrix, b: ArrayLike<number>): Float64Array {
+  const n = c.rows;
+  const cd = c.data;
+  const y = Float64Array.from(b);
+  // Cᵀ·y = b a column of Cᵀ (a row of C) at a time, so that C is read contiguously
+  for (let k = 0; k < n; k++) {
+    const yk = (y[k] /= cd[k * n + k]);
+    if (yk === 0) continue;
+    const row = k * n;
+    for (let j = k + 1; j < n; j++) y[j] -= cd[row + j] * yk;
+  }
+  // C·x = y in place: y[j] for j > i already holds x[j]
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    let s = y[i];
+    for (let j = i + 1; j < n; j++) s -= cd[row + j] * y[j];
+    y[i] = s / cd[row + i];
+  }
+  return y;
+}
+
 /** G[p, p] = L·Lᵀ for the first `pivots.length` pivots p of a pivoted Cholesky factorisation. */
 export interface PivotedCholesky {
   pivots: Int32Array;

@@ -8,10 +8,10 @@ import { matrix, transpose, type Matrix } from '../matrix';
 import { symEigenvaluesTwoStage } from './bandReduction';
 import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
-import { cholesky, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
+import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { directLeastSquares, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
-import { polarNewton, type PolarResult } from './polar';
+import { polarNewton, startVector, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
 /** CholeskyQR2's first pass: below this diagonal ratio of R, cond(A) ≳ 1e7 is beyond its reach. */
@@ -226,6 +226,42 @@ export class Linalg {
     return m.rows >= TWO_STAGE_EIGENVALUES_FROM ? symEigenvaluesTwoStage(m, this.gemm) : symEigenvalues(m);
   }
 
+  /**
+   * The unit eigenvector of a symmetric positive semi-definite H (both triangles) for its
+   * smallest eigenvalue, given H's eigenvalues (descending): inverse iteration with a Cholesky
+   * factor of H − μI, μ just below that eigenvalue, so that each step shrinks the other
+   * eigenvectors' share by (λ_min − μ)/(λ_next − μ) or less. Within a (nearly) repeated smallest
+   * eigenvalue it returns some unit vector of that eigenspace. Undefined when the factorisation
+   * fails (the eigenvalues do not belong to H).
+   */
+  async smallestEigenvector(h: Matrix, values: ArrayLike<number>): Promise<Float64Array | undefined> {
+    const d = h.rows;
+    if (d === 0) return undefined;
+    const top = Math.max(values[0], 0);
+    const low = values[d - 1];
+    const gap = d > 1 ? values[d - 2] - low : top;
+    // below λ_min by more than its rounding error (≲ 1e-13·λ_max at d = 4096), and by little against the gap
+    const delta = Math.max(EIGENVECTOR_SHIFT * gap, 1e-12 * top, Number.MIN_VALUE);
+    const shifted = Float64Array.from(h.data);
+    for (let i = 0; i < d; i++) shifted[i * d + i] -= low - delta;
+    const c = d >= LARGE_DIM ? await blockedCholesky(matrix(d, d, shifted), this.gemm) : cholesky(matrix(d, d, shifted));
+    if (!c) return undefined;
+    let v = normalised(Float64Array.from(startVector(d).data));
+    for (let step = 0; step < MAX_INVERSE_ITERATIONS; step++) {
+      const z = normalised(choleskySolve(c, v));
+      let dot = 0;
+      for (let i = 0; i < d; i++) dot += z[i] * v[i];
+      let change = 0;
+      for (let i = 0; i < d; i++) {
+        if (dot < 0) z[i] = -z[i];
+        change = Math.max(change, Math.abs(z[i] - v[i]));
+      }
+      v = z;
+      if (change <= 1e-14) break;
+    }
+    return v;
+  }
+
   /** The polar factor of a square matrix by ORT Newton iterations, or undefined when it is too ill-conditioned (use an SVD). */
   polar(m: Matrix): Promise<PolarResult | undefined> {
     return polarNewton(m, this.gemm);
@@ -234,6 +270,19 @@ export class Linalg {
   dispose(): Promise<void> {
     return this.gemm.dispose();
   }
+}
+
+/** μ = λ_min − EIGENVECTOR_SHIFT·gap in smallestEigenvector: each step divides the error by about 1/EIGENVECTOR_SHIFT. */
+const EIGENVECTOR_SHIFT = 1e-3;
+/** Enough for a gap down to ~1e-10·λ_max (the shift is then bound by 1e-12·λ_max: a factor ≤ 1e-2 a step). */
+const MAX_INVERSE_ITERATIONS = 50;
+
+function normalised(v: Float64Array): Float64Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const f = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < v.length; i++) v[i] *= f;
+  return v;
 }
 
 /** min/max of |diagonal| of a triangular factor R: an upper bound on 1/cond(R), so a small value proves ill-conditioning. */
