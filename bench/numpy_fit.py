@@ -1,11 +1,11 @@
 """The NumPy script a user would otherwise run: the same work as `latent-translator fit`.
 
 Loads the two .npy files, standardises with the anchors' statistics, fits the map
-(ortho: SVD of XᵀY; linear: lstsq; l-ortho: polar factor of the lstsq solution; affine:
-centred lstsq + bias), translates the held-out rows, computes the same diagnostics and the
-same metrics for the held-out pairs, the anchors and the no-translation baseline
-(cosine, MSE, residual norms, blocked retrieval ranks, CSLS ranks, Jaccard@10, linear CKA,
-PCA axes for the chart) and writes translated.npy, W.npy, pairs.csv and result.json.
+(ortho: SVD of XᵀY; rotation: the same with Kabsch's flip; linear: lstsq; l-ortho: polar
+factor of the lstsq solution; affine: centred lstsq + bias), translates the held-out rows,
+computes the same diagnostics and the same metrics for the held-out pairs, the anchors and the
+no-translation baseline (cosine, MSE, residual norms, blocked retrieval ranks, CSLS ranks,
+Jaccard@10, linear CKA, PCA axes for the chart) and writes translated.npy, W.npy, pairs.csv and result.json.
 
 float64 throughout (the precision the tool's results are checked against); --float32 runs
 the quick-notebook variant in the data's own dtype. Never materialises an n×n matrix.
@@ -118,9 +118,13 @@ def main():
     xs, ys = (ax - mx) / sx, (ay - my) / sy
     M = xs.T @ ys
     bias = None
-    if method == "ortho":
+    if method in ("ortho", "rotation"):
         U, S, Vt = np.linalg.svd(M, full_matrices=False)
         W = U @ Vt
+        if method == "rotation" and W.shape[0] == W.shape[1] and np.linalg.det(W) < 0:
+            # Kabsch: flip the direction of the smallest singular value
+            U[:, -1] *= -1
+            W = U @ Vt
         src_sv = np.sqrt(np.maximum(np.linalg.eigvalsh(xs.T @ xs)[::-1], 0))
     elif method in ("linear", "l-ortho"):
         W, _, _, src_sv = np.linalg.lstsq(xs, ys, rcond=None)
@@ -135,7 +139,7 @@ def main():
         S = np.linalg.svd(M, compute_uv=False)
     else:
         raise SystemExit(f"unknown method {method}")
-    det = float(np.linalg.det(W)) if W.shape[0] == W.shape[1] and method in ("ortho", "l-ortho") else None
+    det = float(np.linalg.det(W)) if W.shape[0] == W.shape[1] and method in ("ortho", "l-ortho", "rotation") else None
     n, dx, dy = xs.shape[0], xs.shape[1], ys.shape[1]
     diagnostics = {"crossCovSingularValues": S.tolist(), "crossCovCondition": condition(S, max(dx, dy)),
                    "sourceCondition": condition(src_sv, max(n, dx)), "determinant": det,
