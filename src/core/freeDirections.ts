@@ -12,6 +12,9 @@
  * M = XᵀY maps S_x onto S_y and F maps the complements onto each other, so
  * polar(M + αF) = polar(M) on S_x ⊕ polar(F) on S_x^⊥ for every α > 0, and one
  * Newton polar factor of a nonsingular d×d matrix gives the whole map.
+ *
+ * A singular M with enough anchors (a dead or repeated dimension on one side) leaves
+ * the same kind of freedom, on M's null spaces instead (singularFreeDirections).
  */
 import type { Linalg } from './backend';
 import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
@@ -28,10 +31,27 @@ export interface FreeDirections {
  * (the caller uses an SVD). `sourceBasis`: la.rowSpaceBasis(xs), when the caller has it.
  */
 export async function freeDirections(xs: Matrix, ys: Matrix, la: Linalg, sourceBasis = la.rowSpaceBasis(xs)): Promise<FreeDirections | undefined> {
-  const d = Math.max(xs.cols, ys.cols);
-  const qx = padRows(await sourceBasis, d);
-  const qy = padRows(await la.rowSpaceBasis(ys), d);
-  if (!qx || !qy || qx.cols !== qy.cols) return undefined;
+  return fromBases(await sourceBasis, await la.rowSpaceBasis(ys), Math.max(xs.cols, ys.cols), la);
+}
+
+/**
+ * The same for a singular M (d_x × d_y) with as many anchors as dimensions or more, where a
+ * dead or repeated dimension on either side leaves M rank-deficient and Newton cannot
+ * converge: the free directions are then M's null spaces, the complements of range(M) and
+ * range(Mᵀ), with bases from rowSpaceBasis of Mᵀ and M (pivoted Cholesky of their Gram
+ * matrices, so singular values below ~1e-6·σ_max count as zero: their directions' share of
+ * ⟨W, M⟩ is below that). Undefined when M has full rank or the two ranks disagree.
+ */
+export async function singularFreeDirections(m: Matrix, la: Linalg): Promise<FreeDirections | undefined> {
+  return fromBases(await la.rowSpaceBasis(transpose(m)), await la.rowSpaceBasis(m), Math.max(m.rows, m.cols), la);
+}
+
+/** F = (I − QxQxᵀ)(I − QyQyᵀ) in the zero-padded d×d space from orthonormal bases of the two sides' spaces. */
+async function fromBases(sourceBasis: Matrix | undefined, targetBasis: Matrix | undefined, d: number, la: Linalg): Promise<FreeDirections | undefined> {
+  const qx = padRows(sourceBasis, d);
+  const qy = padRows(targetBasis, d);
+  // equal ranks, and below d: otherwise nothing is free and F = 0
+  if (!qx || !qy || qx.cols !== qy.cols || qx.cols === d) return undefined;
   // (I − QxQxᵀ)(I − QyQyᵀ) = T − Qx·(Qxᵀ·T) with T = I − QyQyᵀ: three GEMMs of d·d·r
   const t = await la.matmulNT(qy, qy);
   const td = t.data;

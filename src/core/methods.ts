@@ -5,9 +5,9 @@
  * Procrustes, which gives the same outputs (§1.5).
  */
 import type { Linalg, LeastSquares } from './backend';
-import { directLeastSquares, POLAR_WITHOUT_SVD_FROM } from './backend/limits';
+import { directLeastSquares, gramNullCutoff, POLAR_WITHOUT_SVD_FROM } from './backend/limits';
 import { det, polarFromSvd, svd, type Svd } from './backend/dense';
-import { completedPolar, freeDirections, polarSpectrum, type FreeDirections } from './freeDirections';
+import { completedPolar, freeDirections, polarSpectrum, singularFreeDirections, type FreeDirections } from './freeDirections';
 import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
 
 export const METHOD_NAMES = ['ortho', 'linear', 'l-ortho', 'affine', 'rotation', 'similarity'] as const;
@@ -96,7 +96,7 @@ export class AnchorProducts {
 
   /** An orthonormal basis of the source anchors' row space (n < d_x), shared by least squares and freeDirections. */
   sourceRowBasis(): Promise<Matrix | undefined> {
-    return (this.rowBasis ??= this.la.rowSpaceBasis(this.xs));
+    return (this.rowBasis ??= this.la.rowSpaceBasis(this.xs, () => this.gram()));
   }
 
   /** Singular values of the pre-processed source anchors, descending (for rank and condition diagnostics). */
@@ -106,9 +106,14 @@ export class AnchorProducts {
     // the eigenvalues of the smaller Gram matrix alone (n×n with fewer anchors than dimensions):
     // 5–10× cheaper than a least-squares solve a fit may not need
     const smallerGram = () => (this.xs.rows < this.xs.cols ? this.la.matmulNT(this.xs, this.xs) : this.gram());
+    // below least squares' cutoff a Gram eigenvalue is a zero singular value, not a tiny one
+    // (a dead dimension makes rank d − 1, not a condition number of 1e8)
     return (this.sourceSpectrum ??= smallerGram()
       .then((g) => this.la.symEigenvalues(g))
-      .then((values) => Float64Array.from(values, (l) => Math.sqrt(Math.max(l, 0)))));
+      .then((values) => {
+        const cutoff = gramNullCutoff(values[0] ?? 0, this.xs.rows, this.xs.cols);
+        return Float64Array.from(values, (l) => (l > cutoff ? Math.sqrt(l) : 0));
+      }));
   }
 
 }
@@ -127,8 +132,8 @@ export interface PolarWithSpectrum {
  * identity-nearest completion (`free`, freeDirections.ts); from d =
  * POLAR_WITHOUT_SVD_FROM on by ORT Newton iterations and the eigenvalues of the
  * symmetric factor H = Rᵀ·m (which are m's singular values), a rectangular m through
- * the R of its CholeskyQR2; otherwise, or when m is too close to singular for
- * Newton, from the SVD.
+ * the R of its CholeskyQR2, and a singular m by the same completion on its null spaces
+ * (singularFreeDirections); otherwise from the SVD.
  */
 export async function polarWithSpectrum(
   m: Matrix,
@@ -156,6 +161,12 @@ export async function polarWithSpectrum(
       const w = await la.matmul(qr.Q, inner.W);
       return { W: wide ? transpose(w) : w, singularValues: inner.singularValues };
     }
+  }
+  if (Math.max(m.rows, m.cols) >= POLAR_WITHOUT_SVD_FROM) {
+    // singular (a dead or repeated dimension in the anchors): the same completion as for fewer anchors
+    const directions = await singularFreeDirections(m, la);
+    const completed = directions && (await completedPolar(m, directions, la));
+    if (completed) return completed;
   }
   const s = await svdOf();
   return { W: polarFromSvd(s), singularValues: s.S };

@@ -132,6 +132,35 @@ describe('fewer anchors than dimensions: identity-nearest completion', () => {
     }
   });
 
+  test('a dead source dimension with more anchors than dimensions: the orthogonal maps complete M\'s null spaces, least squares stays minimum-norm, rank d − 1', async () => {
+    const d = LARGE_DIM + 44;
+    const x = gaussianMatrix(2 * d, d, 20);
+    for (let i = 0; i < 2 * d; i++) x.data[i * d + 7] = 0.25; // zero after centring
+    const { products } = prepareAnchors(x, gaussianMatrix(2 * d, d, 21), 'standard', la);
+    const m = await products.crossCovariance();
+    assert.equal(await la.polar(m), undefined, 'M is singular');
+    for (const method of ['ortho', 'rotation'] as const) {
+      const { W } = await fitMethod(method, products, la);
+      assert.ok((await orthonormality(W)) < 1e-12, `${method}: orthonormality ${await orthonormality(W)}`);
+      const best = nuclear(m);
+      assert.ok(Math.abs(frobeniusInner(W, m) - best) <= 1e-10 * best, `${method}: ⟨W, M⟩ ${frobeniusInner(W, m)} vs ‖M‖* ${best}`);
+    }
+    const ls = await products.leastSquares();
+    const exact = await la.lstsq(products.xs, products.ys, { solver: 'svd' });
+    assert.equal(ls.rank, d - 1);
+    let scale = 0;
+    let diff = 0;
+    for (let i = 0; i < exact.W.data.length; i++) {
+      scale = Math.max(scale, Math.abs(exact.W.data[i]));
+      diff = Math.max(diff, Math.abs(ls.W.data[i] - exact.W.data[i]));
+    }
+    assert.ok(diff <= 1e-9 * scale, `minimum-norm W differs by ${diff} (scale ${scale})`);
+    const lortho = (await fitMethod('l-ortho', products, la)).W;
+    assert.ok(Math.abs(frobeniusInner(lortho, ls.W) - nuclear(ls.W)) <= 1e-10 * nuclear(ls.W), 'l-ortho: the polar factor of W_ls');
+    const spectrum = await products.sourceSingularValues();
+    assert.equal(spectrum.filter((v) => v > 0).length, d - 1, 'the dead dimension is a zero singular value');
+  });
+
   test('pivoted Cholesky finds the rank of a Gram matrix and pivots that span it', () => {
     const b = gaussianMatrix(9, 4, 9);
     const g = matrix(9, 9, new Float64Array(81));

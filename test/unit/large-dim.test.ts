@@ -12,7 +12,7 @@ import { cholesky, det, orthonormalColumns, pivotedCholesky, toMl, multiply, pol
 import { matrix, padSquare, transpose, type Matrix } from '../../src/core/matrix';
 import { fitMethod, polarWithSpectrum } from '../../src/core/methods';
 import { prepareAnchors } from '../../src/core/translator';
-import { polarSpectrum } from '../../src/core/freeDirections';
+import { polarSpectrum, singularFreeDirections } from '../../src/core/freeDirections';
 import { polarNewton, startVector } from '../../src/core/backend/polar';
 import { mulberry32 } from '../../src/core/pairs';
 import { blockedInverse, blockedLu, upperTriangularInverse } from '../../src/core/backend/blockedLu';
@@ -54,6 +54,10 @@ function spectrumError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
   assert.equal(got.length, ref.length);
   const scale = Math.max(...Array.from(ref, Math.abs), Number.MIN_VALUE);
   return maxAbsDiff(ref, got) / scale;
+}
+
+function identity(n: number): Matrix {
+  return matrix(n, n, Float64Array.from({ length: n * n }, (_, t) => (t % (n + 1) === 0 ? 1 : 0)));
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -172,11 +176,26 @@ describe(`large-d linear algebra (d = ${D}) against ml-matrix`, () => {
     assert.equal(await la.choleskyQr2(rankDeficient), undefined, 'a rank-deficient matrix is left to the SVD');
   });
 
-  test('a singular cross-covariance falls back to the SVD', async () => {
+  test('a singular cross-covariance: Procrustes-optimal, identity-nearest on its null spaces, with the SVD\'s singular values', async () => {
     const low = multiply(gaussianMatrix(D, 40, 3), gaussianMatrix(40, D, 4)); // rank 40
-    assert.equal(await la.polar(low), undefined);
+    assert.equal(await la.polar(low), undefined, 'Newton refuses it');
     const fast = await polarWithSpectrum(low, la);
-    assert.ok(maxAbsDiff(fast.W.data, polarFromSvd(svd(low)).data) < 1e-12);
+    const s = svd(low);
+    assert.ok(maxAbsDiff(multiply(transpose(fast.W), fast.W).data, identity(D).data) < 1e-12, 'orthogonal');
+    const nuclear = (m: Matrix) => svd(m).S.reduce((a, b) => a + b, 0);
+    const inner = (a: Matrix, b: Matrix) => {
+      let t = 0;
+      for (let i = 0; i < a.data.length; i++) t += a.data[i] * b.data[i];
+      return t;
+    };
+    assert.ok(Math.abs(inner(fast.W, low) - nuclear(low)) <= 1e-10 * nuclear(low), '⟨W, M⟩ = ‖M‖*');
+    const free = (await singularFreeDirections(low, la))!;
+    assert.equal(free.rank, 40);
+    assert.ok(Math.abs(inner(fast.W, free.F) - nuclear(free.F)) <= 1e-9 * nuclear(free.F), '⟨W, F⟩ = ‖F‖*: nearest the identity where M leaves it free');
+    for (let i = 0; i < D; i++) assert.ok(Math.abs(fast.singularValues[i] - s.S[i]) <= 1e-10 * s.S[0], `σ${i}`);
+    // below POLAR_WITHOUT_SVD_FROM the SVD answers, as it always did
+    const small = multiply(gaussianMatrix(40, 10, 5), gaussianMatrix(10, 40, 6));
+    assert.ok(maxAbsDiff((await polarWithSpectrum(small, la)).W.data, polarFromSvd(svd(small)).data) < 1e-12);
   });
 
   test('full-rank least squares through the ORT inverse equals the SVD solution', async () => {

@@ -7,7 +7,7 @@
  */
 import { matrix, type Matrix } from '../matrix';
 import { upperInverse } from './blockedLu';
-import { cholesky, pivotRows, type PivotedCholesky } from './dense';
+import { cholesky, leadingColumns, pivotRows, type PivotedCholesky } from './dense';
 import type { OrtGemm } from './ort';
 
 /** Rows per panel: the JS work is b³/2 a panel, the GEMMs' inner dimension is b. */
@@ -142,5 +142,5 @@ export async function blockedPivotedCholesky(g: Matrix, relTol: number, gemm: Or
     idx = rest;
     m = mr;
   }
-  return { pivots: Int32Array.from(pivots), L: pivotRows(l, n, pivots) };
+  return { pivots: Int32Array.from(pivots), L: pivotRows(l, n, pivots), allRows: () => leadingColumns(l, n, pivots.length) };
 }

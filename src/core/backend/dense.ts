@@ -492,6 +492,8 @@ export interface PivotedCholesky {
   pivots: Int32Array;
   /** r×r lower triangular, rows and columns in pivot order. */
   L: Matrix;
+  /** n×r, every row of the factor by original index (L's rows among them): G = F·Fᵀ up to the stopping tolerance. */
+  allRows(): Matrix;
 }
 
 /**
@@ -532,7 +534,14 @@ export function pivotedCholesky(g: Matrix, relTol: number): PivotedCholesky {
       residual[i] -= v * v;
     }
   }
-  return { pivots: Int32Array.from(pivots), L: pivotRows(l, n, pivots) };
+  return { pivots: Int32Array.from(pivots), L: pivotRows(l, n, pivots), allRows: () => leadingColumns(l, n, pivots.length) };
+}
+
+/** The first r columns of the n×n row-major `l`. */
+export function leadingColumns(l: Float64Array, n: number, r: number): Matrix {
+  const out = new Float64Array(n * r);
+  for (let i = 0; i < n; i++) out.set(l.subarray(i * n, i * n + r), i * r);
+  return matrix(n, r, out);
 }
 
 /** The r×r lower triangle of L in pivot order, from L's rows kept by original index (stride `stride`). */

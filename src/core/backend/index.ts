@@ -10,7 +10,7 @@ import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
 import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
-import { directLeastSquares, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
+import { directLeastSquares, gramNullCutoff, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { polarNewton, startVector, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
@@ -68,8 +68,9 @@ export class Linalg {
    * torch's gelsy give), so n < d fits are deterministic across libraries.
    * `ridge` > 0 adds λ·I to XᵀX (Tikhonov), which makes the solution unique.
    * By a direct SVD of X while that is cheap (directLeastSquares); otherwise with
-   * n < d in the row space (minimumNormWide), else from XᵀX: a refined inverse
-   * when it has full rank, its eigendecomposition's pseudo-inverse when not.
+   * n < d in the row space (minimumNormInRowSpace), else from XᵀX: a refined inverse
+   * when it has full rank, the row space again when not (a dead or repeated column), the
+   * pseudo-inverse from its eigendecomposition as the last resort.
    */
   async lstsq(
     x: Matrix,
@@ -79,7 +80,7 @@ export class Linalg {
       solver?: 'auto' | 'svd' | 'gram';
       /** Xᵀ·X when the caller already has it (asked for only when the d×d path runs). */
       gram?: () => Promise<Matrix>;
-      /** rowSpaceBasis(x) when the caller already has it (asked for only when n < d). */
+      /** rowSpaceBasis(x) when the caller already has it (asked for only when n < d or X is rank-deficient). */
       rowBasis?: () => Promise<Matrix | undefined>;
     } = {},
   ): Promise<LeastSquares> {
@@ -101,7 +102,7 @@ export class Linalg {
       return { W: multiply(s.V, uty), rank, singularValues: s.S };
     }
     if (ridge === 0 && solver === 'auto' && n < d) {
-      const wide = await this.minimumNormWide(x, y, await (options.rowBasis?.() ?? this.rowSpaceBasis(x)));
+      const wide = await this.minimumNormInRowSpace(x, y, await (options.rowBasis?.() ?? this.rowSpaceBasis(x)));
       if (wide) return wide;
     }
     const shared = options.gram ? await options.gram() : undefined;
@@ -110,36 +111,41 @@ export class Linalg {
     const c = await this.crossprod(x, y);
     if (solver === 'auto') {
       const values = await this.symEigenvalues(gram);
-      const tol = Math.max(values[0] ?? 0, 0) * Math.max(n, d) * EPS * 4;
+      const tol = gramNullCutoff(values[0] ?? 0, n, d);
       if (values[d - 1] > tol) {
         const singularValues = Float64Array.from(values, (l) => Math.sqrt(Math.max(l - ridge, 0)));
         return { W: await this.solveFullRank(gram, c), rank: d, singularValues };
       }
+      if (ridge === 0 && n >= d) {
+        // a dead or repeated column: the minimum-norm solution in the row space, not a d×d
+        // eigendecomposition in JS (ml-matrix: 1.35 s at d = 512, ~10 s at 1024)
+        const basis = await (options.rowBasis?.() ?? this.rowSpaceBasis(x, async () => gram));
+        const inRowSpace = await this.minimumNormInRowSpace(x, y, basis);
+        if (inRowSpace) return inRowSpace;
+      }
     }
     const eig: SymEig = symEig(gram);
-    const lmax = Math.max(eig.values[0] ?? 0, 0);
-    // Eigenvalues of a Gram matrix carry absolute error ~ eps·λmax, so the cutoff is on λ, not λ².
-    const tol = lmax * Math.max(n, d) * EPS * 4;
+    const tol = gramNullCutoff(eig.values[0] ?? 0, n, d);
     const { solution, rank } = pinvSymSolve(eig, c, tol);
     const singularValues = Float64Array.from(eig.values, (l) => Math.sqrt(Math.max(l - ridge, 0)));
     return { W: solution, rank, singularValues };
   }
 
   /**
-   * Minimum-norm least squares for fewer rows than columns without any d×d work: with Q an
-   * orthonormal basis of X's row space (rowSpaceBasis) the solution lies in span(Q), so
-   * W = Q·z with z the full-rank least-squares solution of (X·Q)·z ≈ Y (r×r normal
-   * equations, refined). X's singular values are those of X·Q. Undefined without a basis
-   * (the caller uses the eigendecomposition path).
+   * Minimum-norm least squares for fewer rows than columns, or a rank-deficient X, without
+   * a d×d decomposition: with Q an orthonormal basis of X's row space (rowSpaceBasis) the
+   * solution lies in span(Q), so W = Q·z with z the full-rank least-squares solution of
+   * (X·Q)·z ≈ Y (r×r normal equations, refined). X's singular values are those of X·Q.
+   * Undefined without a basis (the caller uses the eigendecomposition path).
    */
-  private async minimumNormWide(x: Matrix, y: Matrix, q: Matrix | undefined): Promise<LeastSquares | undefined> {
+  private async minimumNormInRowSpace(x: Matrix, y: Matrix, q: Matrix | undefined): Promise<LeastSquares | undefined> {
     if (!q) return undefined;
     const a = await this.matmul(x, q); // n × r
     const gram = await this.crossprod(a, a);
     const z = await this.solveFullRank(gram, await this.crossprod(a, y));
     const r = q.cols;
     const values = await this.symEigenvalues(gram);
-    const singularValues = new Float64Array(x.rows);
+    const singularValues = new Float64Array(Math.min(x.rows, x.cols));
     for (let k = 0; k < r; k++) singularValues[k] = Math.sqrt(Math.max(values[k], 0));
     return { W: await this.matmul(q, z), rank: r, singularValues };
   }
@@ -197,13 +203,15 @@ export class Linalg {
   }
 
   /**
-   * An orthonormal basis (c×r) of the row space of a wide A (n×c, n < c): the rows A_p a
+   * An orthonormal basis (c×r) of the row space of A (n×c). Wide (n < c): the rows A_p a
    * pivoted Cholesky of A·Aᵀ = Pᵀ·L·Lᵀ·P picks (rank-revealing, so centred rows, which sum to
    * zero, give r = n − 1). L is then the Cholesky factor of A_p·A_pᵀ, so A_pᵀ·L⁻ᵀ is already
-   * CholeskyQR's first pass; a second pass restores orthogonality to rounding. Undefined when
-   * A is zero or those rows are too ill-conditioned for CholeskyQR2.
+   * CholeskyQR's first pass; a second pass restores orthogonality to rounding. Tall: see
+   * tallRowSpaceBasis (`gram`: AᵀA when the caller has it). Undefined when A is zero or the
+   * factor is too ill-conditioned for CholeskyQR2.
    */
-  async rowSpaceBasis(a: Matrix): Promise<Matrix | undefined> {
+  async rowSpaceBasis(a: Matrix, gram?: () => Promise<Matrix>): Promise<Matrix | undefined> {
+    if (a.rows >= a.cols) return this.tallRowSpaceBasis(a, gram);
     const c = a.cols;
     const g = await this.matmulNT(a, a);
     const tol = 4 * EPS * Math.max(a.rows, c);
@@ -215,6 +223,20 @@ export class Linalg {
     // A_pᵀ·(Lᵀ)⁻¹, Lᵀ upper triangular
     const first = await this.crossprod(matrix(r, c, rows), await upperTriangularInverse(transpose(L), this.gemm));
     return (await this.choleskyQrPass(first, SECOND_PASS_MIN_RATIO))?.Q;
+  }
+
+  /**
+   * The row space of a tall A (n ≥ c) with a dead or repeated column (rank r < c): a pivoted
+   * Cholesky of the c×c Gram matrix AᵀA = F·Fᵀ (to its stopping tolerance, c×r F) gives
+   * range(F) = range(AᵀA) = A's row space, and CholeskyQR2 of F an orthonormal basis of it.
+   * cond(F) = cond(A) on that space, so this reaches as far as CholeskyQR2 does (~1e7).
+   */
+  private async tallRowSpaceBasis(a: Matrix, gram?: () => Promise<Matrix>): Promise<Matrix | undefined> {
+    const g = gram ? await gram() : await this.crossprod(a, a);
+    const tol = 4 * EPS * Math.max(a.rows, a.cols);
+    const factor = g.rows >= LARGE_DIM ? await blockedPivotedCholesky(g, tol, this.gemm) : pivotedCholesky(g, tol);
+    if (factor.pivots.length === 0 || diagonalRatio(factor.L) < FIRST_PASS_MIN_RATIO) return undefined;
+    return (await this.choleskyQr2(factor.allRows()))?.Q;
   }
 
   /**

@@ -43,3 +43,12 @@ export const LARGE_DIM = 256;
  * lone first call loses at most ~0.1 s and every later one is twice as fast or more.
  */
 export const TWO_STAGE_EIGENVALUES_FROM = 512;
+
+/**
+ * The eigenvalue of an n×d X's Gram matrix at or below which least squares treats a direction
+ * as null (its rank cutoff): the Gram matrix resolves eigenvalues only to ~ε·λ_max, so the
+ * cutoff is on λ, not on λ's square root.
+ */
+export function gramNullCutoff(lambdaMax: number, n: number, d: number): number {
+  return Math.max(lambdaMax, 0) * Math.max(n, d) * 4 * Number.EPSILON;
+}
