@@ -5,7 +5,7 @@
  * results panel, which therefore never sees raw embedding files.
  */
 import type { Linalg } from './backend';
-import { LARGE_DIM } from './backend/limits';
+import { PCA_BY_SUBSPACE_ITERATION_FROM } from './backend/limits';
 import { symEig, topEigenpairs } from './backend/dense';
 import { matrix, takeRows, type Matrix } from './matrix';
 import { histogram, type PairMetrics, type PerPair } from './metrics';
@@ -276,8 +276,9 @@ async function pcaChart(job: PreparedJob, translated: Matrix, la: Linalg, maxPoi
   };
   const yc = centred(y);
   const cov = await la.crossprod(yc, yc);
-  // a full eigendecomposition costs seconds at d ≥ 256; two axes need only subspace iteration
-  const eig = d >= LARGE_DIM ? topEigenpairs(cov, 2) : symEig(cov);
+  // two axes need only subspace iteration; a full eigendecomposition costs seconds at d ≥ 256
+  const subspace = d >= PCA_BY_SUBSPACE_ITERATION_FROM;
+  const eig = subspace ? topEigenpairs(cov, 2) : symEig(cov);
   const cols = eig.vectors.cols;
   const axes = new Float64Array(d * 2);
   for (let j = 0; j < d; j++) {
@@ -287,7 +288,7 @@ async function pcaChart(job: PreparedJob, translated: Matrix, la: Linalg, maxPoi
   const basis = matrix(d, 2, axes);
   let trace = 0;
   for (let j = 0; j < d; j++) trace += Math.max(cov.data[j * d + j], 0);
-  const total = d >= LARGE_DIM ? trace || 1 : eig.values.reduce((a, b) => a + Math.max(b, 0), 0) || 1;
+  const total = subspace ? trace || 1 : eig.values.reduce((a, b) => a + Math.max(b, 0), 0) || 1;
   const rows = n <= maxPoints ? Array.from({ length: n }, (_, i) => i) : Array.from(samplePairs(n, maxPoints, seed)).sort((a, b) => a - b);
   const py = await la.matmul(takeRows(yc, rows), basis);
   const ph = await la.matmul(centred(takeRows(translated, rows)), basis);

@@ -52,3 +52,11 @@ export const TWO_STAGE_EIGENVALUES_FROM = 512;
 export function gramNullCutoff(lambdaMax: number, n: number, d: number): number {
   return Math.max(lambdaMax, 0) * Math.max(n, d) * 4 * Number.EPSILON;
 }
+
+/**
+ * From this dimension on, the results panel's two PCA axes come from subspace iteration
+ * (dense.ts topEigenpairs) instead of a full eigendecomposition. Held-out targets of the
+ * benchmark data, 2 000 rows, first call in a process: 38 / 25 / 75 / 171 ms for the full one at
+ * d = 64 / 128 / 192 / 255, 22 / 17 / 11 / 18 ms by subspace iteration, the same leading values.
+ */
+export const PCA_BY_SUBSPACE_ITERATION_FROM = 64;
