@@ -94,7 +94,10 @@ export class AnchorProducts {
     return (this.ls ??= this.la.lstsq(this.xs, this.ys, this.large() ? { gram: () => this.gram(), rowBasis: () => this.sourceRowBasis() } : {}));
   }
 
-  /** An orthonormal basis of the source anchors' row space (n < d_x), shared by least squares and freeDirections. */
+  /**
+   * An orthonormal basis of the source anchors' row space, shared by least squares and
+   * freeDirections: for n < d_x, or for rank-deficient anchors (from the shared Gram matrix).
+   */
   sourceRowBasis(): Promise<Matrix | undefined> {
     return (this.rowBasis ??= this.la.rowSpaceBasis(this.xs, () => this.gram()));
   }

@@ -21,7 +21,8 @@ export function directLeastSquares(n: number, d: number): boolean {
 /**
  * From this dimension on, the polar factor of a d×d (or the R of a tall) cross-covariance comes
  * from ORT Newton iterations and its singular values from the eigenvalues of H = Rᵀ·M, not from
- * ml-matrix's SVD. Medians of 5, 2 cores: SVD 8 / 59 / 196 / 454 ms at d = 64 / 128 / 192 / 255,
+ * ml-matrix's SVD; so do Kabsch's flip (methods.ts fitRotationFromPolar) and the completion of a
+ * singular one (freeDirections.ts singularFreeDirections). Medians of 5, 2 cores: SVD 8 / 59 / 196 / 454 ms at d = 64 / 128 / 192 / 255,
  * polar factor 4.5 / 7.9 / 16 / 34 ms and eigenvalues 0.4 / 2.4 / 7.2 / 16 ms.
  */
 export const POLAR_WITHOUT_SVD_FROM = 64;
