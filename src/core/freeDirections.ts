@@ -109,16 +109,21 @@ export async function completedPolar(m: Matrix, free: FreeDirections, la: Linalg
  * it changed sign), and the caller takes the SVD.
  */
 export async function polarSpectrum(r: Matrix, m: Matrix, la: Linalg): Promise<Float64Array | undefined> {
-  const h = await la.crossprod(r, m);
+  const h = await symmetricFactor(r, m, la);
   const d = h.rows;
-  // symmetrise: H is symmetric up to the factor's rounding
-  const t = transpose(h).data;
-  for (let k = 0; k < t.length; k++) t[k] = 0.5 * (t[k] + h.data[k]);
-  const values = await la.symEigenvalues(matrix(d, d, t));
+  const values = await la.symEigenvalues(h);
   // the true factor leaves only rounding below zero (~ε·κ·σ_max); a flipped direction leaves −σ
   if (d > 0 && values[d - 1] < -NEGATIVE_EIGENVALUE_TOLERANCE * Math.abs(values[0])) return undefined;
   for (let k = 0; k < d; k++) values[k] = Math.max(values[k], 0);
   return values;
+}
+
+/** H = Rᵀ·m for m's polar factor R, symmetrised (it is symmetric up to the factor's rounding). */
+export async function symmetricFactor(r: Matrix, m: Matrix, la: Linalg): Promise<Matrix> {
+  const h = await la.crossprod(r, m);
+  const t = transpose(h).data;
+  for (let k = 0; k < t.length; k++) t[k] = 0.5 * (t[k] + h.data[k]);
+  return matrix(h.rows, h.cols, t);
 }
 
 /** Relative size of a negative eigenvalue of H that rounding cannot explain (the Newton iteration stops at κ = 1e11). */

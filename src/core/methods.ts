@@ -7,7 +7,7 @@
 import type { Linalg, LeastSquares } from './backend';
 import { directLeastSquares, gramNullCutoff, POLAR_WITHOUT_SVD_FROM } from './backend/limits';
 import { det, polarFromSvd, svd, type Svd } from './backend/dense';
-import { completedPolar, freeDirections, polarSpectrum, singularFreeDirections, type FreeDirections } from './freeDirections';
+import { completedPolar, freeDirections, polarSpectrum, singularFreeDirections, symmetricFactor, type FreeDirections } from './freeDirections';
 import { matrix, padSquare, topLeftBlock, transpose, type Matrix } from './matrix';
 
 export const METHOD_NAMES = ['ortho', 'linear', 'l-ortho', 'affine', 'rotation', 'similarity'] as const;
@@ -255,10 +255,7 @@ async function fitRotationFromPolar(p: AnchorProducts, la: Linalg): Promise<Fitt
   const determinant = await determinantOf(polar, la);
   if (determinant > 0) return { W, determinant, reflectionFixed: false };
   const m = await p.crossCovariance();
-  const h = await la.crossprod(W, m);
-  const hs = transpose(h).data;
-  for (let k = 0; k < hs.length; k++) hs[k] = 0.5 * (hs[k] + h.data[k]);
-  const v = await la.smallestEigenvector(matrix(d, d, hs), polar.singularValues);
+  const v = await la.smallestEigenvector(await symmetricFactor(W, m, la), polar.singularValues);
   if (!v) return fitRotation(m, d, d);
   const w = W.data;
   const r = Float64Array.from(w);

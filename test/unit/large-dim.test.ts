@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { determinant } from 'ml-matrix';
 import { directLeastSquares, LARGE_DIM, Linalg, POLAR_WITHOUT_SVD_FROM } from '../../src/core/backend';
 import { cholesky, det, orthonormalColumns, pivotedCholesky, toMl, multiply, polarFromSvd, svd, symEig, symEigenvalues, topEigenpairs } from '../../src/core/backend/dense';
-import { matrix, padSquare, transpose, type Matrix } from '../../src/core/matrix';
+import { identity, matrix, padSquare, transpose, type Matrix } from '../../src/core/matrix';
 import { fitMethod, polarWithSpectrum } from '../../src/core/methods';
 import { prepareAnchors } from '../../src/core/translator';
 import { polarSpectrum, singularFreeDirections } from '../../src/core/freeDirections';
@@ -54,10 +54,6 @@ function spectrumError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
   assert.equal(got.length, ref.length);
   const scale = Math.max(...Array.from(ref, Math.abs), Number.MIN_VALUE);
   return maxAbsDiff(ref, got) / scale;
-}
-
-function identity(n: number): Matrix {
-  return matrix(n, n, Float64Array.from({ length: n * n }, (_, t) => (t % (n + 1) === 0 ? 1 : 0)));
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

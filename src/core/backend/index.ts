@@ -11,7 +11,7 @@ import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
 import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { directLeastSquares, gramNullCutoff, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
-import { polarNewton, startVector, type PolarResult } from './polar';
+import { normalise, polarNewton, startVector, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
 /** CholeskyQR2's first pass: below this diagonal ratio of R, cond(A) ≳ 1e7 is beyond its reach. */
@@ -268,9 +268,11 @@ export class Linalg {
     for (let i = 0; i < d; i++) shifted[i * d + i] -= low - delta;
     const c = d >= LARGE_DIM ? await blockedCholesky(matrix(d, d, shifted), this.gemm) : cholesky(matrix(d, d, shifted));
     if (!c) return undefined;
-    let v = normalised(Float64Array.from(startVector(d).data));
+    let v: Float64Array = Float64Array.from(startVector(d).data);
+    normalise(v);
     for (let step = 0; step < MAX_INVERSE_ITERATIONS; step++) {
-      const z = normalised(choleskySolve(c, v));
+      const z = choleskySolve(c, v);
+      normalise(z);
       let dot = 0;
       for (let i = 0; i < d; i++) dot += z[i] * v[i];
       let change = 0;
@@ -298,14 +300,6 @@ export class Linalg {
 const EIGENVECTOR_SHIFT = 1e-3;
 /** Enough for a gap down to ~1e-10·λ_max (the shift is then bound by 1e-12·λ_max: a factor ≤ 1e-2 a step). */
 const MAX_INVERSE_ITERATIONS = 50;
-
-function normalised(v: Float64Array): Float64Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  const f = s > 0 ? 1 / Math.sqrt(s) : 0;
-  for (let i = 0; i < v.length; i++) v[i] *= f;
-  return v;
-}
 
 /** min/max of |diagonal| of a triangular factor R: an upper bound on 1/cond(R), so a small value proves ill-conditioning. */
 function diagonalRatio(c: Matrix): number {

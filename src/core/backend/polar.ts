@@ -223,7 +223,8 @@ function sumOfSquares(a: ArrayLike<number>): number {
   return s;
 }
 
-function normalise(v: Float64Array | Float32Array): void {
+/** v / ‖v‖ in place (a zero v stays zero). */
+export function normalise(v: Float64Array | Float32Array): void {
   const norm = Math.sqrt(sumOfSquares(v)) || 1;
   for (let i = 0; i < v.length; i++) v[i] /= norm;
 }
