@@ -63,8 +63,8 @@ export class OrtGemm {
       executionMode: 'sequential',
       // Without an arena ORT takes each run's buffers from malloc and gives them back: each of
       // these sessions' arenas kept its own peak for the life of the process (the compute process
-      // outlives jobs). Whole job, N = 2 000 + 2 000, d = 1024: peak RSS 695–741 → 538–566 MB,
-      // same time (three runs each, alternating).
+      // outlives jobs). Whole jobs at N = 2 000 + 2 000, d = 1024 (`npm run bench -- --suite job
+      // --rows 2000`): peak RSS 683–713 → 525–573 MB in the same time.
       enableCpuMemArena: false,
       // Each session has its own pool, whose worker spins for a while after a run. The band
       // reduction and the polar iteration alternate sessions, and a spinning worker of the last
