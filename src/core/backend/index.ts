@@ -8,7 +8,7 @@ import { matrix, transpose, type Matrix } from '../matrix';
 import { symEigenvaluesTwoStage } from './bandReduction';
 import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
-import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type SymEig } from './dense';
+import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type PivotedCholesky, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { directLeastSquares, gramNullCutoff, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { normalise, polarNewton, startVector, type PolarResult } from './polar';
@@ -181,10 +181,20 @@ export class Linalg {
     return { Q: second.Q, R: c.rows >= LARGE_DIM ? await this.matmul(c, first.R) : multiply(c, first.R) };
   }
 
+  /** Upper triangular R with G = RᵀR, blocked (ORT trailing updates) from LARGE_DIM on; undefined when G is not positive definite. */
+  private cholesky(g: Matrix): Promise<Matrix | undefined> {
+    return g.rows >= LARGE_DIM ? blockedCholesky(g, this.gemm) : Promise.resolve(cholesky(g));
+  }
+
+  /** Pivoted Cholesky of a positive semi-definite G (dense.ts pivotedCholesky), blocked from LARGE_DIM on. */
+  private pivotedCholesky(g: Matrix, relTol: number): Promise<PivotedCholesky> {
+    return g.rows >= LARGE_DIM ? blockedPivotedCholesky(g, relTol, this.gemm) : Promise.resolve(pivotedCholesky(g, relTol));
+  }
+
   /** One CholeskyQR pass: R = chol(AᵀA), Q = A·R⁻¹; undefined when R's diagonal ratio falls below `minRatio`. */
   private async choleskyQrPass(a: Matrix, minRatio: number): Promise<{ Q: Matrix; R: Matrix } | undefined> {
     const gram = await this.crossprod(a, a);
-    const c = gram.rows >= LARGE_DIM ? await blockedCholesky(gram, this.gemm) : cholesky(gram);
+    const c = await this.cholesky(gram);
     if (!c || diagonalRatio(c) < minRatio) return undefined;
     return { Q: await this.matmul(a, await upperTriangularInverse(c, this.gemm)), R: c };
   }
@@ -215,7 +225,7 @@ export class Linalg {
     const c = a.cols;
     const g = await this.matmulNT(a, a);
     const tol = 4 * EPS * Math.max(a.rows, c);
-    const { pivots, L } = g.rows >= LARGE_DIM ? await blockedPivotedCholesky(g, tol, this.gemm) : pivotedCholesky(g, tol);
+    const { pivots, L } = await this.pivotedCholesky(g, tol);
     const r = pivots.length;
     if (r === 0 || diagonalRatio(L) < FIRST_PASS_MIN_RATIO) return undefined;
     const rows = new Float64Array(r * c);
@@ -234,7 +244,7 @@ export class Linalg {
   private async tallRowSpaceBasis(a: Matrix, gram?: () => Promise<Matrix>): Promise<Matrix | undefined> {
     const g = gram ? await gram() : await this.crossprod(a, a);
     const tol = 4 * EPS * Math.max(a.rows, a.cols);
-    const factor = g.rows >= LARGE_DIM ? await blockedPivotedCholesky(g, tol, this.gemm) : pivotedCholesky(g, tol);
+    const factor = await this.pivotedCholesky(g, tol);
     if (factor.pivots.length === 0 || diagonalRatio(factor.L) < FIRST_PASS_MIN_RATIO) return undefined;
     return (await this.choleskyQr2(factor.allRows()))?.Q;
   }
@@ -266,7 +276,7 @@ export class Linalg {
     const delta = Math.max(EIGENVECTOR_SHIFT * gap, 1e-12 * top, Number.MIN_VALUE);
     const shifted = Float64Array.from(h.data);
     for (let i = 0; i < d; i++) shifted[i * d + i] -= low - delta;
-    const c = d >= LARGE_DIM ? await blockedCholesky(matrix(d, d, shifted), this.gemm) : cholesky(matrix(d, d, shifted));
+    const c = await this.cholesky(matrix(d, d, shifted));
     if (!c) return undefined;
     let v: Float64Array = Float64Array.from(startVector(d).data);
     normalise(v);
