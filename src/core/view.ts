@@ -6,7 +6,7 @@
  */
 import type { Linalg } from './backend';
 import { PCA_BY_SUBSPACE_ITERATION_FROM } from './backend/limits';
-import { symEig, topEigenpairs } from './backend/dense';
+import { symEig } from './backend/dense';
 import { matrix, takeRows, type Matrix } from './matrix';
 import { histogram, type PairMetrics, type PerPair } from './metrics';
 import { samplePairs } from './pairs';
@@ -278,7 +278,7 @@ async function pcaChart(job: PreparedJob, translated: Matrix, la: Linalg, maxPoi
   const cov = await la.crossprod(yc, yc);
   // two axes need only subspace iteration; a full eigendecomposition costs seconds at d ≥ 256
   const subspace = d >= PCA_BY_SUBSPACE_ITERATION_FROM;
-  const eig = subspace ? topEigenpairs(cov, 2) : symEig(cov);
+  const eig = subspace ? await la.topEigenpairs(cov, 2) : symEig(cov);
   const cols = eig.vectors.cols;
   const axes = new Float64Array(d * 2);
   for (let j = 0; j < d; j++) {

@@ -385,8 +385,15 @@ function hypot(x: number, y: number): number {
  * The k leading eigenpairs of a symmetric positive semi-definite matrix by
  * subspace iteration with Rayleigh–Ritz (a few dozen d²·(k+6) products), for
  * the PCA chart at large d where a full eigendecomposition costs seconds.
+ * `product` computes m·Q (Linalg passes ORT's GEMM: 0.9 ms against JS's 25 ms at
+ * d = 1024, k + 6 = 8 columns).
  */
-export function topEigenpairs(m: Matrix, k: number, maxIterations = 200): SymEig {
+export async function topEigenpairs(
+  m: Matrix,
+  k: number,
+  product: (m: Matrix, q: Matrix) => Matrix | Promise<Matrix> = multiply,
+  maxIterations = 200,
+): Promise<SymEig> {
   const d = m.rows;
   const p = Math.min(d, k + 6);
   // deterministic start: a spread of coordinate mixtures
@@ -397,7 +404,7 @@ export function topEigenpairs(m: Matrix, k: number, maxIterations = 200): SymEig
   let ritz: SymEig = { values, vectors: matrix(p, p) };
   let basis = q; // the basis the current Ritz vectors refer to
   for (let it = 0; it < maxIterations; it++) {
-    const z = multiply(m, matrix(d, p, q)).data as Float64Array;
+    const z = (await product(m, matrix(d, p, q))).data as Float64Array;
     // Rayleigh–Ritz: small p×p problem qᵀ·m·q
     const small = new Float64Array(p * p);
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {

@@ -8,7 +8,7 @@ import { matrix, transpose, type Matrix } from '../matrix';
 import { symEigenvaluesTwoStage } from './bandReduction';
 import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
-import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, type PivotedCholesky, type SymEig } from './dense';
+import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, topEigenpairs, type PivotedCholesky, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
 import { directLeastSquares, gramNullCutoff, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { normalise, polarNewton, startVector, type PolarResult } from './polar';
@@ -256,6 +256,11 @@ export class Linalg {
    */
   async symEigenvalues(m: Matrix): Promise<Float64Array> {
     return m.rows >= TWO_STAGE_EIGENVALUES_FROM ? symEigenvaluesTwoStage(m, this.gemm) : symEigenvalues(m);
+  }
+
+  /** The k leading eigenpairs of a symmetric positive semi-definite matrix (dense.ts topEigenpairs), its products in ORT. */
+  topEigenpairs(m: Matrix, k: number): Promise<SymEig> {
+    return topEigenpairs(m, k, (a, q) => this.matmul(a, q));
   }
 
   /**
