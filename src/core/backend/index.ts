@@ -10,7 +10,7 @@ import { blockedCholesky, blockedPivotedCholesky } from './blockedCholesky';
 import { blockedLu, inverse, upperTriangularInverse } from './blockedLu';
 import { cholesky, choleskySolve, det, pinvSymSolve, pivotedCholesky, svd, symEig, symEigenvalues, multiply, topEigenpairs, type PivotedCholesky, type SymEig } from './dense';
 import { OrtGemm, type OrtOptions } from './ort';
-import { directLeastSquares, gramNullCutoff, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
+import { BLOCKED_DET_FROM, directLeastSquares, gramNullCutoff, LARGE_DIM, POLAR_WITHOUT_SVD_FROM, TWO_STAGE_EIGENVALUES_FROM } from './limits';
 import { normalise, polarNewton, startVector, type PolarResult } from './polar';
 
 const EPS = 2.220446049250313e-16;
@@ -204,7 +204,7 @@ export class Linalg {
    * trailing updates (2/3 of the O(d³) work) as ORT GEMMs: 67 ms instead of 0.73 s at
    * d = 1024, 2.0 s instead of 49 s at 4096 (`--suite lu`, bench/results/lu.json).
    */
-  async det(m: Matrix, blockedFrom = 512): Promise<number> {
+  async det(m: Matrix, blockedFrom = BLOCKED_DET_FROM): Promise<number> {
     const n = m.rows;
     if (n !== m.cols || n < blockedFrom) return det(m);
     const f = await blockedLu(m, this.gemm);

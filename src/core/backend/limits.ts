@@ -61,3 +61,12 @@ export function gramNullCutoff(lambdaMax: number, n: number, d: number): number 
  * d = 64 / 128 / 192 / 255, 22 / 17 / 11 / 18 ms by subspace iteration, the same leading values.
  */
 export const PCA_BY_SUBSPACE_ITERATION_FROM = 64;
+
+/**
+ * From this dimension on Linalg.det takes the blocked LU (trailing updates as ORT GEMMs)
+ * instead of dense.ts's row-major one. It computes det(W) of the orthogonal fits where the
+ * polar iteration did not bring its sign (below 512, where its Newton steps use ORT's
+ * Inverse). `npm run bench -- --suite lu --lu-dims 128,160,192,224,256,384 --reps 7`: blocked
+ * 1.7 / 2.1 / 3.0 / 3.2 / 3.5 / 8.7 ms against 0.9 / 1.8 / 3.0 / 4.4 / 6.8 / 20.8 ms.
+ */
+export const BLOCKED_DET_FROM = 224;
