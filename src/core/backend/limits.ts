@@ -36,14 +36,15 @@ export const LARGE_DIM = 256;
 
 /**
  * From this dimension on, Linalg.symEigenvalues reduces to tridiagonal form in two stages
- * (bandReduction.ts, ORT GEMMs) instead of one (dense.ts symEigenvalues, JS). Measured on
- * Gram matrices, 2 cores, best of 3: with the band kernels compiled, two-stage vs one-stage
- * 19 vs 16 ms at 256, 27 vs 30 ms at 320, 37 vs 65 ms at 384, 63 vs 117 ms at 512 (with new
- * ORT sessions). The first call in a process also compiles the JS band kernels and grows
- * ORT's arena, about 0.15–0.25 s: 315 vs 226 ms at 512, 400 vs 640 ms at 768. From 512 a
- * lone first call loses at most ~0.1 s and every later one is twice as fast or more.
+ * (bandReduction.ts, ORT GEMMs) instead of one (dense.ts symEigenvalues, JS). `npm run bench
+ * -- --suite eig --eig-dims 320,384,448,512` (median of 5, after a warm-up call): two-stage
+ * 23 / 29 / 39 / 50 ms, one-stage 43 / 50 / 77 / 115 ms. The first call in a process also
+ * compiles the band kernels: 27 ms more than the one-stage's first call at 384, 37 at 320,
+ * none at 448 (ad hoc, a fresh process each). A fit takes two calls, so from 384 it is even in
+ * a fresh process (the CLI) and ~40 ms faster in one that has fitted before (the extension's
+ * compute process).
  */
-export const TWO_STAGE_EIGENVALUES_FROM = 512;
+export const TWO_STAGE_EIGENVALUES_FROM = 384;
 
 /**
  * The eigenvalue of an n×d X's Gram matrix at or below which least squares treats a direction
