@@ -11,6 +11,9 @@ float64 throughout (the precision the tool's results are checked against); --flo
 the quick-notebook variant in the data's own dtype. Never materialises an n×n matrix.
 
 usage: python3 numpy_fit.py X.npy Y.npy anchors.npy test.npy OUT_DIR METHOD [--float32]
+       python3 numpy_fit.py --serve   (one job per stdin line, a JSON list of those arguments;
+                                       one JSON line back per job: its wall time in this warm
+                                       interpreter, as in a notebook that re-runs a cell)
 """
 import json
 import os
@@ -103,9 +106,9 @@ def metrics(h, y):
     return out, cos, res, rank, csls_rank
 
 
-def main():
-    x_path, y_path, a_path, t_path, out_dir, method = sys.argv[1:7]
-    dtype = np.float32 if "--float32" in sys.argv else np.float64
+def main(argv):
+    x_path, y_path, a_path, t_path, out_dir, method = argv[:6]
+    dtype = np.float32 if "--float32" in argv else np.float64
     t0 = time.perf_counter()
     X = np.load(x_path).astype(dtype)
     Y = np.load(y_path).astype(dtype)
@@ -181,5 +184,15 @@ def main():
         json.dump(result, f)
 
 
+def serve():
+    for line in sys.stdin:
+        t0 = time.perf_counter()
+        main(json.loads(line))
+        print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    if "--serve" in sys.argv:
+        serve()
+    else:
+        main(sys.argv[1:])

@@ -10,6 +10,10 @@
  *              baseline metrics, write) against bench/numpy_fit.py doing the same work, run
  *              alternately, for each --dims × --methods (and --unequal: also d_y = 3/4·d_x;
  *              --unequal-only: that alone)
+ *   warm       the same job as the extension runs it: a request to its compute process (dist/compute.js)
+ *              that has served one job already, against numpy_fit.py --serve in an interpreter
+ *              that has run it once (a notebook re-running its cell), alternately; --job-dims, --rows,
+ *              --methods, --unequal as for job
  *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
  *              also with its output through the page cache, and ONNX Runtime's own MatMul on
  *              the same shapes in memory (chunks of 4 and 32 MiB; the faster is the reference)
@@ -35,6 +39,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePair, rng, writeNpy } from './data.mjs';
 import { panelSuite } from './panel.mjs';
+import { warmJobSuite } from './warm.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -205,25 +210,27 @@ async function jobSuite(method, dx, dy) {
       rssNp = Math.max(rssNp, JSON.parse(readFileSync(path.join(outNp, 'result.json'), 'utf8')).maxRssBytes);
     }
   }
-  let error;
-  if (python) {
-    const a = JSON.parse(readFileSync(path.join(outOurs, 'result.json'), 'utf8'));
-    const b = JSON.parse(readFileSync(path.join(outNp, 'result.json'), 'utf8'));
-    let worst = 0;
-    // With fewer anchors than dimensions an orthogonal map is not unique (method.md §1.5): it is
-    // fixed on the anchors' row space, where the anchors lie, and each library completes it
-    // differently elsewhere, so only the anchors' metrics and the diagnostics can be compared
-    // (least squares takes the minimum-norm solution, which is unique).
-    const unique = n >= Math.min(dx, dy) || method === 'linear' || method === 'affine';
-    for (const part of unique ? ['heldOut', 'anchors'] : ['anchors']) {
-      for (const k of ['cosine', 'mse', 'relativeError', 'top1', 'top5', 'top10', 'mrr', 'meanRank', 'jaccard10', 'cka']) worst = Math.max(worst, relDiff(a[part][k], b[part][k]));
-      for (const k of ['top1', 'mrr', 'meanRank']) worst = Math.max(worst, relDiff(a[part].csls[k], b[part].csls[k]));
-    }
-    if (b.baseline.heldOut) worst = Math.max(worst, relDiff(a.baseline.heldOut.meanRank, b.baseline.heldOut.meanRank), relDiff(a.baseline.heldOut.csls.meanRank, b.baseline.heldOut.csls.meanRank));
-    worst = Math.max(worst, relDiff(a.diagnostics.crossCovCondition, b.diagnostics.crossCovCondition), relDiff(a.diagnostics.procrustesDisparity, b.diagnostics.procrustesDisparity));
-    error = `metrics max rel ${worst.toExponential(1)}${unique ? '' : ' (anchors and diagnostics only: N < d, the map is not unique)'}`;
-  }
+  const error = python ? jobMetricsError(JSON.parse(readFileSync(path.join(outOurs, 'result.json'), 'utf8')), JSON.parse(readFileSync(path.join(outNp, 'result.json'), 'utf8')), n, dx, dy, method) : undefined;
   record({ suite: 'job', op: `fit --method ${method} (whole job)`, size: `N=${n}+${n}, d=${dx}→${dy}`, ours: median(ours), numpy: python ? median(theirs) : null, rssOurs: rss, rssNumpy: rssNp || null, error });
+}
+
+/**
+ * The largest relative difference between two result.json objects' metrics (ours, NumPy's).
+ * With fewer anchors than dimensions an orthogonal map is not unique (method.md §1.5): it is
+ * fixed on the anchors' row space, where the anchors lie, and each library completes it
+ * differently elsewhere, so only the anchors' metrics and the diagnostics can be compared
+ * (least squares takes the minimum-norm solution, which is unique).
+ */
+function jobMetricsError(a, b, n, dx, dy, method) {
+  let worst = 0;
+  const unique = n >= Math.min(dx, dy) || method === 'linear' || method === 'affine';
+  for (const part of unique ? ['heldOut', 'anchors'] : ['anchors']) {
+    for (const k of ['cosine', 'mse', 'relativeError', 'top1', 'top5', 'top10', 'mrr', 'meanRank', 'jaccard10', 'cka']) worst = Math.max(worst, relDiff(a[part][k], b[part][k]));
+    for (const k of ['top1', 'mrr', 'meanRank']) worst = Math.max(worst, relDiff(a[part].csls[k], b[part].csls[k]));
+  }
+  if (b.baseline.heldOut) worst = Math.max(worst, relDiff(a.baseline.heldOut.meanRank, b.baseline.heldOut.meanRank), relDiff(a.baseline.heldOut.csls.meanRank, b.baseline.heldOut.csls.meanRank));
+  worst = Math.max(worst, relDiff(a.diagnostics.crossCovCondition, b.diagnostics.crossCovCondition), relDiff(a.diagnostics.procrustesDisparity, b.diagnostics.procrustesDisparity));
+  return `metrics max rel ${worst.toExponential(1)}${unique ? '' : ' (anchors and diagnostics only: N < d, the map is not unique)'}`;
 }
 
 /**
@@ -524,7 +531,18 @@ async function main() {
   console.log(`reps ${REPS} (median), suites ${SUITES.join(', ')}\n`);
 
   if (SUITES.includes('ops')) for (const d of DIMS) await opsSuite(d);
-  if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of args['unequal-only'] ? [Math.round((d * 3) / 4)] : args.unequal ? [d, Math.round((d * 3) / 4)] : [d]) await jobSuite(method, d, dy);
+  const targetDims = (d) => (args['unequal-only'] ? [Math.round((d * 3) / 4)] : args.unequal ? [d, Math.round((d * 3) / 4)] : [d]);
+  if (SUITES.includes('job')) for (const d of JOB_DIMS) for (const method of METHODS) for (const dy of targetDims(d)) await jobSuite(method, d, dy);
+  if (SUITES.includes('warm')) {
+    for (const d of JOB_DIMS) {
+      for (const method of METHODS) {
+        for (const dy of targetDims(d)) {
+          const compare = (a, b) => jobMetricsError(a, b, ROWS, d, dy, method);
+          await warmJobSuite({ method, n: ROWS, dx: d, dy, reps: REPS, dataDir: DATA, files: dataPair(2 * ROWS, d, dy), idx: indexFiles(ROWS), python, record, median, compare });
+        }
+      }
+    }
+  }
   if (SUITES.includes('translate')) await translateSuite(Number(args['translate-rows'] ?? 1_000_000), 768);
   if (SUITES.includes('scale')) await scaleSuite();
   if (SUITES.includes('lu')) await luSuite();
