@@ -12,6 +12,13 @@ import { int64Initializer, modelBytes, node, valueInfo, type OrtFloat } from './
 type Ort = typeof OrtModule;
 let ortModule: Ort | undefined;
 
+/**
+ * Session option: each session has its own thread pool, whose workers otherwise spin for a while
+ * after a run, holding a core that the next session's run or the JS between runs needs (runs
+ * are long, waking is cheap).
+ */
+export const WORKERS_DO_NOT_SPIN = { session: { intra_op: { allow_spinning: '0' } } };
+
 /** Loaded lazily: the native binding costs ~70 ms and the CLI's --help should not pay it. */
 export function ort(): Ort {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,10 +73,9 @@ export class OrtGemm {
       // outlives jobs). Whole jobs at N = 2 000 + 2 000, d = 1024 (`npm run bench -- --suite job
       // --rows 2000`): peak RSS 683–713 → 525–573 MB in the same time.
       enableCpuMemArena: false,
-      // Each session has its own pool, whose worker spins for a while after a run. The band
-      // reduction and the polar iteration alternate sessions, and a spinning worker of the last
-      // one took a core from the next one's GEMM (on 2 cores, several times slower); runs are long, waking is cheap.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
+      // The band reduction and the polar iteration alternate sessions, and a spinning worker of
+      // the last one took a core from the next one's GEMM (on 2 cores, several times slower).
+      extra: WORKERS_DO_NOT_SPIN,
     };
   }
 

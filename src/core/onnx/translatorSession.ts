@@ -10,7 +10,7 @@
 import type * as OrtModule from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { modelBytes, node, valueInfo } from '../backend/onnxGraph';
-import { ort } from '../backend/ort';
+import { ort, WORKERS_DO_NOT_SPIN } from '../backend/ort';
 import { matrix, type Matrix } from '../matrix';
 import type { Translator } from '../translator';
 import { DEFAULT_INPUT_NAME, DEFAULT_OUTPUT_NAME, float32Bytes, translatorToOnnx } from './exportTranslator';
@@ -26,10 +26,10 @@ export class TranslatorSession {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
-      // Between two chunks' runs a spinning ORT worker keeps a core that the chunk reads and
-      // writes need (1 000 000 × 768 rows, two cores, pipeline timed alternately: 11.5–11.9 s
-      // without spinning, 12.0–13.6 s with; the ORT runs inside it 8.9–9.1 s against 9.2–9.8 s).
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
+      // between two chunks' runs a spinning worker kept a core that the chunk reads and writes
+      // need (1 000 000 × 768 rows, two cores, pipeline timed alternately: 11.5–11.9 s without
+      // spinning, 12.0–13.6 s with; the ORT runs inside it 8.9–9.1 s against 9.2–9.8 s)
+      extra: WORKERS_DO_NOT_SPIN,
     });
     return new TranslatorSession(session, t.targetDim);
   }
