@@ -59,7 +59,8 @@ export function gramNullCutoff(lambdaMax: number, n: number, d: number): number 
  * From this dimension on, the results panel's two PCA axes come from subspace iteration
  * (Linalg.topEigenpairs) instead of a full eigendecomposition. Held-out targets of the
  * benchmark data, 2 000 rows, first call in a process: 38 / 25 / 75 / 171 ms for the full one at
- * d = 64 / 128 / 192 / 255, 22 / 17 / 11 / 18 ms by subspace iteration, the same leading values.
+ * d = 64 / 128 / 192 / 255, 22 / 17 / 11 / 18 ms by subspace iteration with its products still
+ * in JS (ORT's now, which only makes it cheaper), the same leading values.
  */
 export const PCA_BY_SUBSPACE_ITERATION_FROM = 64;
 
