@@ -106,7 +106,7 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
     const read = (start: number) => {
       if (start >= src.rows) return undefined;
       const slot = turn++ % 2;
-      return src.readRows(start, Math.min(chunk, src.rows - start), buffers[slot]).then((m) => ((buffers[slot] = m.data), m));
+      return awaitedLater(src.readRows(start, Math.min(chunk, src.rows - start), buffers[slot]).then((m) => ((buffers[slot] = m.data), m)));
     };
     let next = read(0);
     try {
@@ -117,7 +117,7 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
         next = read(start + chunk);
         const y = fused ? await fused.run(x) : toFloat32(await translate(t, x, la));
         await writing;
-        writing = writer.append(y);
+        writing = awaitedLater(writer.append(y));
         o.onEvent?.({ kind: 'progress', step: 'translate', fraction: Math.min(1, (start + chunk) / src.rows) });
       }
       await writing;
@@ -132,6 +132,16 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
     await fused?.release();
     await src.close();
   }
+}
+
+/**
+ * Marks a promise that is awaited only after other awaits: if it fails meanwhile (a NaN in the
+ * next chunk, a full disk) Node would end the process on the unhandled rejection, before the
+ * writer removes its temporary file; the failure still surfaces where the promise is awaited.
+ */
+function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 async function translateChunks(x: Matrix, o: TranslateCommand, t: Translator, la: Linalg): Promise<Matrix> {

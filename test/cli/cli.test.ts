@@ -117,6 +117,42 @@ describe('translate applies a saved translator', () => {
     assert.ok(lines.some((l) => l.startsWith('naïve,')), 'ids kept');
   });
 
+  test('a NaN or ±Inf in a later chunk fails naming file, row and column, and leaves no output (every graph, and --float64)', () => {
+    // source.npy is float32 (60 × 6); the values are planted in row 40, past the first chunks
+    const withValue = (name: string, row: number, col: number, value: number): string => {
+      const bytes = readFileSync(fx('source.npy'));
+      const dataStart = 10 + bytes.readUInt16LE(8);
+      bytes.writeFloatLE(value, dataStart + (row * 6 + col) * 4);
+      const file = path.join(work, name);
+      writeFileSync(file, bytes);
+      return file;
+    };
+    for (const [prep, method] of [['standard', 'ortho'], ['center+l2', 'affine']]) {
+      const out = path.join(work, `nf-${prep}`);
+      assert.equal(cli(['fit', '--source', fx('source.npy'), '--target', fx('target.npy'), '--anchors', fx('anchors.txt'), '--prep', prep, '--method', method, '--out', out, '--quiet']).code, 0);
+      const t = path.join(out, 'translator.json');
+      for (const [value, shown] of [[NaN, 'NaN'], [-Infinity, '-Inf'], [Infinity, 'Inf']] as const) {
+        const input = withValue(`nf-${shown}.npy`, 40, 3, value);
+        for (const extra of [[], ['--float64']]) {
+          const dest = path.join(out, `nf-${shown}${extra.length}.npy`);
+          const r = cli(['translate', '--translator', t, '--input', input, '--out', dest, '--chunk-rows', '7', '--quiet', ...extra]);
+          assert.equal(r.code, 1, `${prep} ${shown} ${extra}`);
+          assert.match(r.stderr, new RegExp(`nf-${shown}\\.npy.*row 40, column 3 is ${shown} `), `${prep} ${shown} ${extra}: ${r.stderr}`);
+          assert.equal(existsSync(dest), false);
+          assert.deepEqual(readdirSync(out).filter((f) => f.includes('.tmp-')), []);
+        }
+      }
+      // finite values whose row sum overflows float32: the graph's row sum is ±Inf, the scan finds nothing wrong
+      const huge = withValue('huge.npy', 40, 3, 3e38);
+      const bytes = readFileSync(huge);
+      bytes.writeFloatLE(3e38, 10 + bytes.readUInt16LE(8) + (40 * 6 + 4) * 4);
+      writeFileSync(huge, bytes);
+      const r = cli(['translate', '--translator', t, '--input', huge, '--out', path.join(out, 'huge-out.npy'), '--chunk-rows', '7', '--quiet']);
+      assert.equal(r.code, 0, `${prep}: ${r.stderr}`);
+      assert.deepEqual(loadNpy(path.join(out, 'huge-out.npy')).shape, [60, 4]);
+    }
+  });
+
   test('refuses a file of the wrong dimension', () => {
     const out = path.join(work, 'tr-fit');
     const r = cli(['translate', '--translator', path.join(out, 'translator.json'), '--input', fx('target.npy'), '--out', path.join(work, 'bad.npy')]);
