@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Linalg } from '../core/backend';
 import { LatentError } from '../core/errors';
 import { NpyStreamWriter, openNpy, readEmbeddings, writeCsv, writeJson, writeNpy } from '../core/io';
+import { checkFinite } from '../core/io/common';
 import { sliceRows, toFloat32, type FloatArray, type Matrix } from '../core/matrix';
 import type { MethodName } from '../core/methods';
 import { checkOutputs } from '../core/outputs';
@@ -106,7 +107,8 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
     const read = (start: number) => {
       if (start >= src.rows) return undefined;
       const slot = turn++ % 2;
-      return awaitedLater(src.readRows(start, Math.min(chunk, src.rows - start), buffers[slot]).then((m) => ((buffers[slot] = m.data), m)));
+      // the fused graph checks finiteness itself (TranslatorSession.run's inputFinite)
+      return awaitedLater(src.readRows(start, Math.min(chunk, src.rows - start), buffers[slot], { checkFinite: !fused }).then((m) => ((buffers[slot] = m.data), m)));
     };
     let next = read(0);
     try {
@@ -115,7 +117,7 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
         if (o.signal?.aborted) throw new LatentError('cancelled', 'cancelled');
         const x = await next!;
         next = read(start + chunk);
-        const y = fused ? await fused.run(x) : toFloat32(await translate(t, x, la));
+        const y = fused ? await runFused(fused, x, start, o.input) : toFloat32(await translate(t, x, la));
         await writing;
         writing = awaitedLater(writer.append(y));
         o.onEvent?.({ kind: 'progress', step: 'translate', fraction: Math.min(1, (start + chunk) / src.rows) });
@@ -142,6 +144,13 @@ async function translateStreaming(o: TranslateCommand, t: Translator, la: Linalg
 function awaitedLater<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
+}
+
+/** One chunk through the fused graph; a chunk that may hold NaN or ±Inf is scanned for the exact row and column. */
+async function runFused(fused: TranslatorSession, x: Matrix, firstRow: number, file: string): Promise<Matrix> {
+  const { y, inputFinite } = await fused.run(x);
+  if (!inputFinite) checkFinite(x.data, x.cols, firstRow, file);
+  return y;
 }
 
 async function translateChunks(x: Matrix, o: TranslateCommand, t: Translator, la: Linalg): Promise<Matrix> {

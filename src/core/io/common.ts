@@ -187,7 +187,7 @@ export function checkFinite(data: FloatArray, cols: number, rowOffset: number, f
  * branch-free sum, four values per step, decides (a few times faster in V8 than a compare per value:
  * it runs over every row `translate` streams).
  */
-function allFinite(data: FloatArray): boolean {
+export function allFinite(data: FloatArray): boolean {
   let acc = 0;
   const n = data.length;
   const whole = n - (n % 4);

@@ -185,9 +185,11 @@ export interface NpySource {
    * C order reads one contiguous byte range (native float32/float64 straight into the
    * result); Fortran order reads one strip per column. `into`, when it is the right kind
    * of array and large enough, receives the values instead of a new array (for reusing
-   * buffers across chunks).
+   * buffers across chunks). `checkFinite: false` skips the finite check for a caller that makes
+   * its own (streaming `translate` has its ONNX graph sum each row instead of a JS pass over
+   * every value, and scans only a chunk whose sums are not finite).
    */
-  readRows(start: number, count: number, into?: FloatArray): Promise<Matrix>;
+  readRows(start: number, count: number, into?: FloatArray, options?: { checkFinite?: boolean }): Promise<Matrix>;
   close(): Promise<void>;
 }
 
@@ -212,7 +214,7 @@ export async function openNpy(path: string): Promise<NpySource> {
   const { type, fortranOrder, dataOffset } = header;
   let closed = false;
 
-  async function readRows(start: number, count: number, into?: FloatArray): Promise<Matrix> {
+  async function readRows(start: number, count: number, into?: FloatArray, options: { checkFinite?: boolean } = {}): Promise<Matrix> {
     if (closed) throw new LatentError('io', 'the .npy source is closed', path);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start > rows) {
       throw new RangeError(`readRows(${start}, ${count}) is outside the ${rows} rows of ${path}`);
@@ -244,7 +246,7 @@ export async function openNpy(path: string): Promise<NpySource> {
     } catch (e) {
       throw toLatentError(e, path);
     }
-    checkFinite(out, cols, start, path);
+    if (options.checkFinite ?? true) checkFinite(out, cols, start, path);
     return { rows: n, cols, data: out };
   }
 
