@@ -9,8 +9,8 @@
  *
  * The graph also sums each input row (ROW_SUMS): a row holding NaN or ±Inf sums to a
  * non-finite value, so the streaming caller checks 1 value per row instead of every value
- * (that JS pass cost ~0.6 s of the main thread per 10⁶ × 768 rows, while ORT's pool waited;
- * the ReduceSum is within the noise of the Gemm's time).
+ * (that JS pass took 0.5–0.7 s of the main thread per 10⁶ × 768 rows, ad hoc profiles, while
+ * ORT's pool waited; the ReduceSum is within the noise of the Gemm's time).
  */
 import type * as OrtModule from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
