@@ -17,7 +17,7 @@
  *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
  *              also with its output through the page cache and into /dev/shm (no device), and
  *              ONNX Runtime's own MatMul on the same shapes in memory (chunks of 4 and 32 MiB;
- *              the faster is the reference)
+ *              the faster is the reference), each repetition timing all of them in turn
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
  *   lu         the blocked LU's inverse and determinant against ORT's Inverse and the plain LU; the
  *              blocked (pivoted) Cholesky against the row-by-row JS one (d ≤ 1024)
@@ -261,6 +261,54 @@ async function translateSuite(n, d) {
     writeRandomNpy(input, n, d, 11);
   }
   const out = path.join(DATA, `translate-out-${n}-${d}.npy`);
+  // ONNX Runtime's own MatMul on the same shapes from memory, n rows in chunks of 4 MiB (the CLI's)
+  // and 32 MiB of float32 (the CLI's before: each output copy then lands in freshly faulted pages);
+  // the faster is the reference. Timed in each repetition beside ours, so a drift of this VM
+  // moves both.
+  const { modelBytes, node, valueInfo } = core('backend/onnxGraph');
+  const session = await ort().InferenceSession.create(modelBytes([node('MatMul', ['A', 'B'], ['Y'])], [valueInfo('A', 'float32', ['m', d]), valueInfo('B', 'float32', [d, d])], [valueInfo('Y', 'float32', ['m', d])]), {
+    intraOpNumThreads: 0,
+    interOpNumThreads: 1,
+  });
+  const g = rng(3);
+  const maxChunk = Math.floor((32 * 2 ** 20) / (4 * d));
+  const A = Float32Array.from({ length: maxChunk * d }, () => g.normal());
+  const B = Float32Array.from({ length: d * d }, () => g.normal() / Math.sqrt(d));
+  const { Tensor } = ort();
+  const ortInMemory = async (mib) => {
+    const chunk = Math.floor((mib * 2 ** 20) / (4 * d));
+    const t0 = process.hrtime.bigint();
+    for (let start = 0; start < n; start += chunk) {
+      const m = Math.min(chunk, n - start);
+      const res = await session.run({ A: new Tensor('float32', A.subarray(0, m * d), [m, d]), B: new Tensor('float32', B, [d, d]) });
+      res.Y.dispose?.();
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  // the same MatMul with the same file traffic: read the input chunk by chunk, write the output
+  // (plain writes, no checks, no fsync): what any tool has to pay for 2 × n·d·4 bytes of I/O
+  const ortWithFileIo = async () => {
+    const chunk = Math.floor((4 * 2 ** 20) / (4 * d));
+    const inFd = openSync(input, 'r');
+    const inBuf = new Float32Array(chunk * d);
+    const dataStart = statSync(input).size - n * d * 4;
+    settleDisk(out);
+    const t0 = process.hrtime.bigint();
+    const outFd = openSync(out, 'w');
+    for (let start = 0; start < n; start += chunk) {
+      const m = Math.min(chunk, n - start);
+      readSync(inFd, new Uint8Array(inBuf.buffer, 0, m * d * 4), 0, m * d * 4, dataStart + start * d * 4);
+      const res = await session.run({ A: new Tensor('float32', inBuf.subarray(0, m * d), [m, d]), B: new Tensor('float32', B, [d, d]) });
+      const y = res.Y.data;
+      writeSync(outFd, new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+    }
+    closeSync(outFd);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    closeSync(inFd);
+    return seconds;
+  };
+  const ortTimes = { '4 MiB': [], '32 MiB': [] };
+  const ioTimes = [];
   // ours as shipped (O_DIRECT output on Linux) and with the output through the page cache, alternately
   const ours = [];
   const oursBuffered = [];
@@ -282,8 +330,11 @@ async function translateSuite(n, d) {
       oursInMemory.push(runOurs(['translate', '--translator', translator, '--input', input, '--out', memOut, '--quiet']).seconds);
       rmSync(memOut, { force: true });
     }
+    for (const mib of [4, 32]) ortTimes[`${mib} MiB`].push(await ortInMemory(mib));
+    ioTimes.push(await ortWithFileIo());
   }
   rmSync(out, { force: true });
+  const ortByChunk = Object.fromEntries(Object.entries(ortTimes).map(([k, v]) => [k, median(v)]));
   // error of the float32 graph against the float64 path, on the 20 000-row pair
   const o32 = path.join(DATA, 'translate-check-32.npy');
   const o64 = path.join(DATA, 'translate-check-64.npy');
@@ -293,57 +344,6 @@ async function translateSuite(n, d) {
   const b = (await readEmbeddings(o64)).matrix.data;
   let err = 0;
   for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
-  // ONNX Runtime's own MatMul on the same shapes from memory, n rows in chunks of 4 MiB (the CLI's)
-  // and 32 MiB of float32 (the CLI's before: each output copy then lands in freshly faulted pages);
-  // the faster is the reference
-  const { modelBytes, node, valueInfo } = core('backend/onnxGraph');
-  const session = await ort().InferenceSession.create(modelBytes([node('MatMul', ['A', 'B'], ['Y'])], [valueInfo('A', 'float32', ['m', d]), valueInfo('B', 'float32', [d, d])], [valueInfo('Y', 'float32', ['m', d])]), {
-    intraOpNumThreads: 0,
-    interOpNumThreads: 1,
-  });
-  const g = rng(3);
-  const maxChunk = Math.floor((32 * 2 ** 20) / (4 * d));
-  const A = Float32Array.from({ length: maxChunk * d }, () => g.normal());
-  const B = Float32Array.from({ length: d * d }, () => g.normal() / Math.sqrt(d));
-  const { Tensor } = ort();
-  const ortByChunk = {};
-  for (const mib of [4, 32]) {
-    const chunk = Math.floor((mib * 2 ** 20) / (4 * d));
-    const times = [];
-    for (let r = 0; r < REPS; r++) {
-      const t0 = process.hrtime.bigint();
-      for (let start = 0; start < n; start += chunk) {
-        const m = Math.min(chunk, n - start);
-        const res = await session.run({ A: new Tensor('float32', A.subarray(0, m * d), [m, d]), B: new Tensor('float32', B, [d, d]) });
-        res.Y.dispose?.();
-      }
-      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
-    ortByChunk[`${mib} MiB`] = median(times);
-  }
-  const chunk = Math.floor((4 * 2 ** 20) / (4 * d));
-  // the same MatMul with the same file traffic: read the input chunk by chunk, write the output
-  // (plain writes, no checks, no fsync): what any tool has to pay for 2 × n·d·4 bytes of I/O
-  const ioTimes = [];
-  const inFd = openSync(input, 'r');
-  const inBuf = new Float32Array(chunk * d);
-  const dataStart = statSync(input).size - n * d * 4;
-  for (let r = 0; r < REPS; r++) {
-    settleDisk(out);
-    const t0 = process.hrtime.bigint();
-    const outFd = openSync(out, 'w');
-    for (let start = 0; start < n; start += chunk) {
-      const m = Math.min(chunk, n - start);
-      readSync(inFd, new Uint8Array(inBuf.buffer, 0, m * d * 4), 0, m * d * 4, dataStart + start * d * 4);
-      const res = await session.run({ A: new Tensor('float32', inBuf.subarray(0, m * d), [m, d]), B: new Tensor('float32', B, [d, d]) });
-      const y = res.Y.data;
-      writeSync(outFd, new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
-    }
-    closeSync(outFd);
-    ioTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  closeSync(inFd);
-  rmSync(out, { force: true });
   await session.release();
   void Linalg;
   const oursMed = median(ours);
@@ -359,6 +359,8 @@ async function translateSuite(n, d) {
     ortMatMul: ortMed,
     ortMatMulByChunk: ortByChunk,
     throughputVsOrt: ortMed / oursMed,
+    // each repetition's ratio (its own ORT reference beside it): less exposed to drifts of the machine
+    throughputVsOrtPerRun: ours.map((t, r) => Math.min(ortTimes['4 MiB'][r], ortTimes['32 MiB'][r]) / t),
     oursThroughPageCache: bufferedMed,
     oursToMemoryFs: memOut ? median(oursInMemory) : null,
     throughputVsOrtToMemoryFs: memOut ? ortMed / median(oursInMemory) : null,
@@ -371,7 +373,8 @@ async function translateSuite(n, d) {
   });
   console.log(
     `  translate ${n}×${d}: ${fmt(oursMed)} (${Math.round(n / oursMed).toLocaleString('en')} rows/s; output through the page cache instead: ${fmt(bufferedMed)});` +
-      ` ORT MatMul in memory ${Object.entries(ortByChunk).map(([k, v]) => `${fmt(v)} in ${k} chunks`).join(', ')} → ${((100 * ortMed) / oursMed).toFixed(0)}% of its best throughput;` +
+      ` ORT MatMul in memory ${Object.entries(ortByChunk).map(([k, v]) => `${fmt(v)} in ${k} chunks`).join(', ')} → ${((100 * ortMed) / oursMed).toFixed(0)}% of its best throughput` +
+      ` (${ours.map((t, r) => `${((100 * Math.min(ortTimes['4 MiB'][r], ortTimes['32 MiB'][r])) / t).toFixed(0)}%`).join(', ')} run by run);` +
       ` ORT MatMul reading and writing the same files ${fmt(ioMed)} → ${((100 * ioMed) / oursMed).toFixed(0)}%;` +
       (memOut ? ` ours writing to ${path.dirname(memOut)} (no device) ${fmt(median(oursInMemory))} → ${((100 * ortMed) / median(oursInMemory)).toFixed(0)}% of ORT's in-memory MatMul;` : '') +
       ` peak RSS ${mb(rss)}; error ${err.toExponential(1)}`,
