@@ -246,7 +246,6 @@ function relDiff(a, b) {
 // ------------------------------------------------------------------------------------------------
 
 async function translateSuite(n, d) {
-  const { Linalg } = core('backend');
   const { ort } = core('backend/ort');
   const { readEmbeddings } = core('io');
   // a translator fitted on a small parallel pair of the same dimension
@@ -345,7 +344,6 @@ async function translateSuite(n, d) {
   let err = 0;
   for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
   await session.release();
-  void Linalg;
   const oursMed = median(ours);
   const bufferedMed = median(oursBuffered);
   const ortMed = Math.min(...Object.values(ortByChunk));
