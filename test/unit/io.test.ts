@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { readEmbeddings, supportedExtensions, type ReadOptions } from '../../src/core/io';
+import { zipSync } from 'fflate';
+import { readEmbeddings, supportedExtensions, writeNpy, type ReadOptions } from '../../src/core/io';
 import { readDelimited, splitCsv } from '../../src/core/io/delimited';
 import { parsePyLiteral, PyDict, PyTuple } from '../../src/core/io/pyliteral';
 import { halfToNumber, numberToHalf } from '../../src/core/io/float16';
@@ -149,6 +150,65 @@ describe('npz', () => {
       writeFileSync(f, bytes);
       const first = bytes.toString('latin1', cd + 46, cd + 46 + bytes.readUInt16LE(cd + 28)).replace(/\.npy$/, '');
       await rejectsWith(readEmbeddings(f, { array: first, maxValues: 1000 }), 'unsupported', 'huge.npz', 'declares 2147483632 bytes');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('npz: a deflated member larger than one read', () => {
+  // 1 600 × 1 024 random float32 barely compress: ~5.8 MB deflated, more than the 4 MiB the
+  // reader hands zlib at a time, so the stream, its CRC-32 and its length span two reads.
+  const rows = 1600;
+  const cols = 1024;
+  const data = new Float32Array(rows * cols);
+  let seed = 7;
+  for (let i = 0; i < data.length; i++) data[i] = ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+
+  async function npzBytes(dir: string): Promise<Uint8Array> {
+    const npy = path.join(dir, 'big.npy');
+    await writeNpy(npy, { rows, cols, data });
+    const zip = zipSync({ 'emb.npy': [readFileSync(npy), { level: 6 }] });
+    const cd = Buffer.from(zip).indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    assert.ok(Buffer.from(zip).readUInt32LE(cd + 20) > 4 * 1024 * 1024, 'the member must span more than one read');
+    return zip;
+  }
+  /** The zip with one central-directory field (offset from the entry's signature) rewritten. */
+  function patched(zip: Uint8Array, offset: number, change: (v: number) => number): Buffer {
+    const b = Buffer.from(zip);
+    const cd = b.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    b.writeUInt32LE(change(b.readUInt32LE(cd + offset)) >>> 0, cd + offset);
+    return b;
+  }
+
+  it('reads it exactly, and refuses it when its CRC, declared size or data do not match', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const zip = await npzBytes(dir);
+      const write = (name: string, bytes: Uint8Array): string => (writeFileSync(path.join(dir, name), bytes), path.join(dir, name));
+      const t = await readEmbeddings(write('ok.npz', zip));
+      assert.equal(t.matrix.rows, rows);
+      assert.equal(t.matrix.cols, cols);
+      assert.ok(t.matrix.data instanceof Float32Array);
+      assert.deepEqual(t.matrix.data, data);
+      await rejectsWith(readEmbeddings(write('crc.npz', patched(zip, 16, (v) => v ^ 1))), 'format', 'crc.npz', 'CRC-32');
+      await rejectsWith(readEmbeddings(write('long.npz', patched(zip, 24, (v) => v + 4))), 'format', 'long.npz', 'inflates to only');
+      await rejectsWith(readEmbeddings(write('short.npz', patched(zip, 24, (v) => v - 4))), 'format', 'short.npz', 'inflates to more than');
+      await rejectsWith(readEmbeddings(write('cut.npz', patched(zip, 20, (v) => v - 1000))), 'format', 'cut.npz', 'cannot be inflated');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('stops between reads when cancelled', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = path.join(dir, 'big.npz');
+      writeFileSync(file, await npzBytes(dir));
+      const controller = new AbortController();
+      const reading = readEmbeddings(file, { signal: controller.signal });
+      setImmediate(() => controller.abort());
+      await rejectsWith(reading, 'cancelled', 'big.npz');
     } finally {
       cleanup();
     }

@@ -4,12 +4,15 @@
  *
  * The member list comes from the central directory (ZIP64 records included:
  * numpy writes members with force_zip64). Stored members are read in place
- * from the file in chunks; deflated members are inflated in memory with fflate
- * into a buffer of the declared size, whose length and CRC-32 are then checked.
+ * from the file in chunks; deflated members are streamed from the file through
+ * Node's zlib into a buffer of the declared size, checking length and CRC-32.
+ * (fflate, pure JS, took 2.8–5.1 s to inflate a 300 MB member that zlib inflates
+ * in 1.2–1.3 s, and its JS CRC-32 another pass; ad hoc, 100 000 × 768 float32.)
  * Member names with ".." components or absolute paths make the whole archive
  * suspect and are refused, even though nothing is ever extracted to disk.
  */
-import { inflateSync } from 'fflate';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
 import { LatentError } from '../errors';
 import { DEFAULT_MAX_VALUES, MemorySource, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import { readNpySource } from './npy';
@@ -120,7 +123,9 @@ async function readCentralDirectory(src: FileSource, file: string): Promise<ZipE
 }
 
 let CRC_TABLE: Uint32Array | undefined;
-function crc32(bytes: Uint8Array): number {
+/** CRC-32 of `bytes` continuing from `crc`: zlib's (Node ≥ 20.15), else a table-driven loop. */
+function crc32(bytes: Uint8Array, crc = 0): number {
+  if (zlib.crc32) return zlib.crc32(bytes, crc);
   if (!CRC_TABLE) {
     CRC_TABLE = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -129,9 +134,57 @@ function crc32(bytes: Uint8Array): number {
       CRC_TABLE[n] = c >>> 0;
     }
   }
-  let c = 0xffffffff;
+  let c = (crc ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Compressed bytes read (and handed to zlib, which inflates on the libuv pool) at a time. */
+const INFLATE_READ = 4 * 1024 * 1024;
+
+/**
+ * Inflates a deflated member into a buffer of its declared size, checking its length and
+ * CRC-32. Streamed, so the compressed bytes are never all in memory, and cancellable
+ * between reads.
+ */
+async function inflateMember(src: FileSource, dataStart: number, entry: ZipEntry, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const out = new Uint8Array(entry.uncompressedSize);
+  let length = 0;
+  let crc = 0;
+  let tooLong = false;
+  async function* compressed(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < entry.compressedSize; at += INFLATE_READ) {
+      throwIfCancelled(signal, path);
+      yield await src.read(dataStart + at, Math.min(INFLATE_READ, entry.compressedSize - at));
+    }
+  }
+  async function collect(inflated: AsyncIterable<Buffer>): Promise<void> {
+    for await (const chunk of inflated) {
+      if (length + chunk.length > out.length) {
+        tooLong = true;
+        return; // ends the pipeline; the inflater is destroyed
+      }
+      out.set(chunk, length);
+      crc = crc32(chunk, crc);
+      length += chunk.length;
+    }
+  }
+  try {
+    await pipeline(compressed, zlib.createInflateRaw(), collect);
+  } catch (e) {
+    if (e instanceof LatentError) throw e;
+    // A premature close is our own early return on a member longer than declared.
+    if (!tooLong) throw new LatentError('format', `member ${entry.name} cannot be inflated: ${(e as Error).message}`, path, { cause: e });
+  }
+  if (length !== entry.uncompressedSize) {
+    throw new LatentError(
+      'format',
+      `member ${entry.name} inflates to ${tooLong ? `more than ${entry.uncompressedSize}` : `only ${length}`} bytes, but declares ${entry.uncompressedSize}`,
+      path,
+    );
+  }
+  if (crc !== entry.crc) throw new LatentError('format', `member ${entry.name} fails its CRC-32 check (corrupt file)`, path);
+  return out;
 }
 
 const stripNpy = (name: string): string => name.replace(/\.npy$/i, '');
@@ -191,22 +244,7 @@ export async function readNpz(path: string, options: ReadOptions = {}): Promise<
       }
       result = await readNpySource(src.window(dataStart, entry.compressedSize), path, options, `[${entry.name}] `);
     } else if (entry.method === 8) {
-      const compressed = await src.read(dataStart, entry.compressedSize);
-      let inflated: Uint8Array;
-      try {
-        // One spare byte reveals a member that inflates to more than it declares.
-        inflated = inflateSync(compressed, { out: new Uint8Array(entry.uncompressedSize + 1) });
-      } catch (e) {
-        throw new LatentError('format', `member ${entry.name} cannot be inflated: ${(e as Error).message}`, path, { cause: e });
-      }
-      if (inflated.length !== entry.uncompressedSize) {
-        throw new LatentError(
-          'format',
-          `member ${entry.name} inflates to ${inflated.length > entry.uncompressedSize ? 'more than' : 'only'} ${inflated.length > entry.uncompressedSize ? entry.uncompressedSize : inflated.length} bytes, but declares ${entry.uncompressedSize}`,
-          path,
-        );
-      }
-      if (crc32(inflated) !== entry.crc) throw new LatentError('format', `member ${entry.name} fails its CRC-32 check (corrupt file)`, path);
+      const inflated = await inflateMember(src, dataStart, entry, path, options.signal);
       throwIfCancelled(options.signal, path);
       result = await readNpySource(new MemorySource(inflated), path, options, `[${entry.name}] `);
     } else {
