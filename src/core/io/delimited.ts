@@ -10,6 +10,10 @@
  *   keeps every value a float32 writer printed (and more) exactly.
  * - The text must be UTF-8: invalid bytes are a format error naming the line (a
  *   replacement character could make two different ids equal).
+ * - Lines are read as bytes. When the numeric columns are adjacent (ids and labels
+ *   before or after them), an unquoted line's numbers are parsed straight from its
+ *   bytes (decimalCells.ts: the same doubles, without a string per cell);
+ *   any line that does not fit takes the cell-by-cell path, which names what is wrong.
  *
  * Header, id and label columns when not given by the options:
  * - Header (unless `options.header`): the first line is a header when one of its
@@ -26,7 +30,8 @@
  */
 import { LatentError } from '../errors';
 import { checkMaxRows, checkMaxValues, GrowableFloat64, isNumberCell, parseNumber, quoteCell, describeNonFinite, withNonFinite } from './common';
-import { readLineBatches } from './lines';
+import { parseDecimalCells } from './decimalCells';
+import { readByteLineBatches, readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
 
 const ID_NAMES = /^(ids?|words?|tokens?|names?|keys?)$/i;
@@ -48,6 +53,11 @@ class CsvSplitter {
   private open = false;
 
   constructor(private readonly delimiter: string) {}
+
+  /** Inside a quoted field: the next line continues it. */
+  get continuing(): boolean {
+    return this.open;
+  }
 
   get pendingLength(): number {
     return this.field.length;
@@ -122,25 +132,72 @@ export function splitCsv(text: string, delimiter: string): string[] | undefined 
 
 interface RecordLine {
   line: number;
-  fields: string[];
+  readonly fields: string[];
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8: a replacement character could silently turn two different ids into one. */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number, line: number, path: string): string {
+  try {
+    return utf8.decode(bytes.subarray(start, end));
+  } catch {
+    throw new LatentError('format', `line ${line} is not valid UTF-8 text (save the file as UTF-8)`, path);
+  }
+}
+
+/**
+ * A line with no quoting to undo, kept as bytes: numeric rows are parsed from them
+ * (splitNumericRun); the text is decoded only when a field is needed.
+ */
+class PlainLine implements RecordLine {
+  private decoded?: string;
+  private split?: string[];
+  constructor(
+    readonly line: number,
+    readonly bytes: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+    private readonly delimiter: string,
+    private readonly path: string,
+  ) {}
+  get text(): string {
+    return (this.decoded ??= decodeUtf8(this.bytes, this.start, this.end, this.line, this.path));
+  }
+  get fields(): string[] {
+    return (this.split ??= this.text.split(this.delimiter));
+  }
+  /** Blank (only whitespace, as String.prototype.trim sees it). */
+  get blank(): boolean {
+    for (let i = this.start; i < this.end; i++) {
+      const b = this.bytes[i];
+      if (b === 32 || (b >= 9 && b <= 13)) continue;
+      return b >= 0x80 ? this.text.trim() === '' : false;
+    }
+    return true;
+  }
+}
+
+const QUOTE = 34;
 
 /** Yields the records of a delimited file in batches; blank lines are skipped. */
 async function* readRecords(path: string, delimiter: string, quoting: boolean, signal?: AbortSignal): AsyncGenerator<RecordLine[]> {
   const splitter = new CsvSplitter(delimiter);
   let pendingLine = 0; // first line of a record whose quoted field continues, or 0
-  // Strict UTF-8: a replacement character could silently turn two different ids into one.
-  for await (const batch of readLineBatches(path, signal, { fatal: true })) {
+  for await (const batch of readByteLineBatches(path, signal)) {
     const out: RecordLine[] = [];
-    for (let k = 0; k < batch.lines.length; k++) {
+    const { bytes } = batch;
+    for (let k = 0; k < batch.starts.length; k++) {
       const lineNo = batch.first + k;
-      const line = batch.lines[k];
-      if (!quoting) {
-        if (line.trim() !== '') out.push({ line: lineNo, fields: line.split(delimiter) });
+      const start = batch.starts[k];
+      const end = batch.ends[k];
+      if (!quoting || (!splitter.continuing && bytes.subarray(start, end).indexOf(QUOTE) < 0)) {
+        const line = new PlainLine(lineNo, bytes, start, end, delimiter, path);
+        if (!line.blank) out.push(line);
         continue;
       }
       const startLine = pendingLine || lineNo;
-      const fields = splitter.feed(line);
+      const fields = splitter.feed(decodeUtf8(bytes, start, end, lineNo, path));
       if (fields === undefined) {
         pendingLine = startLine;
         if (splitter.pendingLength > MAX_FIELD) {
@@ -179,6 +236,35 @@ function resolveColumn(
   throw new LatentError('usage', `no ${what} column named ${JSON.stringify(spec)}; the columns are: ${header.join(', ')}`, path);
 }
 
+/**
+ * A plain line's numeric fields [from, to) of `width`, parsed from its bytes into `into`
+ * (parseDecimalCells), with the fields before and after them (ids, labels) as text;
+ * undefined sends the line to the cell-by-cell path, which accepts it or names the bad cell.
+ */
+function splitNumericRun(rec: PlainLine, sep: number, width: number, from: number, to: number, into: Float64Array, path: string): { before: string[]; after: string[] } | undefined {
+  const { bytes, line } = rec;
+  const before: string[] = [];
+  let start = rec.start;
+  for (let k = 0; k < from; k++) {
+    let d = start;
+    while (d < rec.end && bytes[d] !== sep) d++;
+    if (d >= rec.end) return undefined;
+    before.push(decodeUtf8(bytes, start, d, line, path));
+    start = d + 1;
+  }
+  const after: string[] = [];
+  let end = rec.end;
+  for (let k = to; k < width; k++) {
+    let d = end - 1;
+    while (d >= start && bytes[d] !== sep) d--;
+    if (d < start) return undefined;
+    after.push(decodeUtf8(bytes, d + 1, end, line, path));
+    end = d;
+  }
+  after.reverse();
+  return parseDecimalCells(bytes, start, end, sep, into) ? { before, after } : undefined;
+}
+
 function isHeaderLine(first: string[], second: string[] | undefined): boolean {
   if (second) return first.some((cell, j) => !isNumberCell(cell) && j < second.length && isNumberCell(second[j]));
   return first.some((cell, j) => j > 0 && !isNumberCell(cell));
@@ -195,6 +281,9 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
   let width = 0; // fields per line
   let cols = 0; // values per line
   let isData: boolean[] = [];
+  /** The numeric columns as one run [from, to), when they are one (no id or label between them). */
+  let numericRun: { from: number; to: number } | undefined;
+  let rowValues = new Float64Array(0);
   const values = new GrowableFloat64();
   const ids: string[] = [];
   const labels: string[] = [];
@@ -237,11 +326,33 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
     isData = Array.from({ length: width }, (_, j) => j !== idCol && j !== labelCol);
     cols = isData.filter(Boolean).length;
     if (width > 0 && cols === 0) throw new LatentError('shape', 'no numeric columns: every column is an id or a label', path);
+    const from = isData.indexOf(true);
+    numericRun = isData.lastIndexOf(true) - from + 1 === cols ? { from, to: from + cols } : undefined;
+    rowValues = new Float64Array(cols);
     decided = true;
     return data;
   };
 
+  const pushValue = (v: number, rec: RecordLine, j: number): void => {
+    if (v - v !== 0) {
+      if (!options.allowNonFinite) throw new LatentError('value', `line ${rec.line}, column ${j + 1}${colName(j)} is ${describeNonFinite(v)}`, path);
+      nonFinite++;
+    }
+    values.push(v);
+  };
+
   const consume = (rec: RecordLine): void => {
+    const fast =
+      numericRun && rec instanceof PlainLine ? splitNumericRun(rec, delimiter.charCodeAt(0), width, numericRun.from, numericRun.to, rowValues, path) : undefined;
+    if (fast) {
+      const { from, to } = numericRun!;
+      for (let q = 0; q < cols; q++) pushValue(rowValues[q], rec, from + q);
+      const field = (j: number): string => (j < from ? fast.before[j] : fast.after[j - to]);
+      if (idCol !== undefined) ids.push(field(idCol));
+      if (labelCol !== undefined) labels.push(field(labelCol));
+      rows++;
+      return;
+    }
     const f = rec.fields;
     if (f.length !== width) {
       const extra = (idCol !== undefined ? 1 : 0) + (labelCol !== undefined ? 1 : 0);
@@ -253,11 +364,7 @@ export async function readDelimited(path: string, options: ReadOptions = {}, for
       if (v === undefined) {
         throw new LatentError('value', `line ${rec.line}, column ${j + 1}${colName(j)}: ${quoteCell(f[j])} is not a number`, path);
       }
-      if (v - v !== 0) {
-        if (!options.allowNonFinite) throw new LatentError('value', `line ${rec.line}, column ${j + 1}${colName(j)} is ${describeNonFinite(v)}`, path);
-        nonFinite++;
-      }
-      values.push(v);
+      pushValue(v, rec, j);
     }
     if (idCol !== undefined) ids.push(f[idCol]);
     if (labelCol !== undefined) labels.push(f[labelCol]);

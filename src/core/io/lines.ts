@@ -82,6 +82,66 @@ export async function* readLineBatches(path: string, signal?: AbortSignal, optio
   }
 }
 
+export interface ByteLineBatch {
+  /** Line number (1-based) of the first line. */
+  first: number;
+  /** Holds every line of the batch. */
+  bytes: Buffer;
+  /** Line k is bytes[starts[k], ends[k]), without its "\n" or "\r\n". */
+  starts: number[];
+  ends: number[];
+}
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * The lines of a file as byte ranges, for a reader that decodes only what it needs as text
+ * (the CSV reader parses numeric cells from bytes). Line breaks, BOM, line numbers and the
+ * 64 MB line limit as readLineBatches; UTF-8 is the caller's to check.
+ */
+export async function* readByteLineBatches(path: string, signal?: AbortSignal): AsyncGenerator<ByteLineBatch> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  let carry: Buffer | undefined;
+  let lineNo = 1;
+  let start = true;
+  try {
+    for await (const raw of stream as AsyncIterable<Buffer>) {
+      throwIfCancelled(signal, path);
+      const bytes = carry ? Buffer.concat([carry, raw]) : raw;
+      let pos = 0;
+      if (start && bytes.length >= BOM.length) {
+        if (BOM.every((b, k) => bytes[k] === b)) pos = BOM.length;
+        start = false;
+      }
+      const starts: number[] = [];
+      const ends: number[] = [];
+      for (;;) {
+        const nl = bytes.indexOf(10, pos);
+        if (nl < 0) break;
+        starts.push(pos);
+        ends.push(nl > pos && bytes[nl - 1] === 13 ? nl - 1 : nl);
+        pos = nl + 1;
+      }
+      carry = pos < bytes.length ? bytes.subarray(pos) : undefined;
+      if (carry && carry.length > MAX_LINE) {
+        throw new LatentError('format', `line ${lineNo + starts.length} is longer than 64 MB; is this a text file?`, path);
+      }
+      if (starts.length > 0) {
+        yield { first: lineNo, bytes, starts, ends };
+        lineNo += starts.length;
+      }
+    }
+    if (carry) {
+      let from = 0;
+      if (start && carry.length >= BOM.length && BOM.every((b, k) => carry![k] === b)) from = BOM.length;
+      const end = carry.length > from && carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+      if (end > from || from === 0) yield { first: lineNo, bytes: carry, starts: [from], ends: [end] };
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
 /** Line-by-line convenience wrapper: yields [lineNumber, line]. */
 export async function* readLines(path: string, signal?: AbortSignal): AsyncGenerator<[number, string]> {
   for await (const batch of readLineBatches(path, signal)) {
