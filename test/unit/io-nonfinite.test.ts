@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { readEmbeddings, type EmbeddingTable } from '../../src/core/io';
+import { readEmbeddings, writeNpy, type EmbeddingTable } from '../../src/core/io';
 import { assertMatrix, expected, fx, rejectsWith, tempDir } from './io-helpers';
 
 const ALLOW = { allowNonFinite: true };
@@ -48,6 +48,26 @@ describe('allowNonFinite: npy / npz / safetensors', () => {
     assert.ok(!('nonFinite' in (await readEmbeddings(fx('m_f4le.npy')))));
     assert.equal((await readEmbeddings(fx('m.vec'), ALLOW)).nonFinite, 0);
     assert.ok(!('nonFinite' in (await readEmbeddings(fx('m.vec')))));
+  });
+  it('finds and counts them in any chunk of a .npy read in several (rows and columns as stored)', async () => {
+    // 600 000 × 4 float32 = 9.6 MB: more than one 8 MB read
+    const rows = 600_000;
+    const data = new Float32Array(rows * 4).fill(0.5);
+    data[3 * 4 + 1] = Infinity;
+    data[550_000 * 4 + 2] = NaN;
+    const p = path.join(dir, 'chunks.npy');
+    await writeNpy(p, { rows: 1, cols: 4, data: new Float32Array(4) }); // a valid header to copy
+    const header = readFileSync(p).subarray(0, 128);
+    header.write(`{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, 4), }`.padEnd(117, ' '), 10, 'latin1');
+    writeFileSync(p, Buffer.concat([header, new Uint8Array(data.buffer)]));
+    const t = await readEmbeddings(p, ALLOW);
+    assert.equal(t.nonFinite, 2);
+    assert.equal(t.matrix.rows, rows);
+    assert.ok(Number.isNaN(t.matrix.data[550_000 * 4 + 2]));
+    assert.equal(t.matrix.data[rows * 4 - 1], 0.5);
+    data[3 * 4 + 1] = 0.5;
+    writeFileSync(p, Buffer.concat([header, new Uint8Array(data.buffer)]));
+    await rejectsWith(readEmbeddings(p), 'value', 'chunks.npy', 'row 550000, column 2 is NaN');
   });
   it('counts in .npz members, stored and deflated', async () => {
     const npy = readFileSync(fx('bad_nan.npy'));

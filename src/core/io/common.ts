@@ -73,6 +73,8 @@ export interface ByteSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `position` (fewer only at the end of the source). */
   read(position: number, length: number): Promise<Uint8Array>;
+  /** Reads into `target` (a typed array's storage: no buffer of its own, no second copy); returns how many bytes were read. */
+  readInto?(position: number, target: Uint8Array): Promise<number>;
 }
 
 /** Reads until `length` bytes are in or the file ends; returns the bytes read. */

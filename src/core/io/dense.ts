@@ -35,6 +35,7 @@ export async function readDense(
     const nonFinite = checkFinite(inPlace, cols, 0, file, what, options.allowNonFinite);
     return { matrix: { rows, cols, data: inPlace }, nonFinite };
   }
+  if (!fortranOrder && storedAsDecoded(type) && source.readInto) return readStraight(source.readInto.bind(source), layout, file, options, what);
   const out = allocateFor(type, total);
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / type.size));
   const scratch = fortranOrder ? allocateFor(type, Math.min(perChunk, total)) : undefined;
@@ -60,6 +61,43 @@ export async function readDense(
   }
   throwIfCancelled(signal, file);
   const nonFinite = checkFinite(out, cols, 0, file, what, options.allowNonFinite);
+  return { matrix: { rows, cols, data: out }, nonFinite };
+}
+
+/**
+ * Native floats in C order (a .npy, a stored .npz member): read straight into the result, chunk
+ * by whole rows, each chunk checked for NaN / ±Inf while the next one is read (the read runs on
+ * libuv's pool). Against 8 MB reads into a buffer of their own, copied, and one check at the end:
+ * a 100 000 × 768 float32 .npy from the page cache 310 → ~150 ms (ad hoc; `bench --suite io`).
+ */
+async function readStraight(
+  readInto: (position: number, target: Uint8Array) => Promise<number>,
+  layout: DenseLayout,
+  file: string,
+  options: Pick<ReadOptions, 'signal' | 'allowNonFinite'>,
+  what: string,
+): Promise<{ matrix: Matrix; nonFinite: number }> {
+  const { offset, rows, cols, type } = layout;
+  const out = allocateFor(type, rows * cols);
+  const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / (cols * type.size)));
+  const read = (row: number): Promise<void> => {
+    const n = Math.min(chunkRows, rows - row) * cols;
+    const target = new Uint8Array(out.buffer, out.byteOffset + row * cols * type.size, n * type.size);
+    const reading = readInto(offset + row * cols * type.size, target).then((got) => {
+      if (got < target.length) throw new LatentError('format', `file is truncated: expected ${rows * cols * type.size} bytes of data`, file);
+    });
+    reading.catch(() => undefined); // awaited below; a check that throws first must not leave it unhandled
+    return reading;
+  };
+  let nonFinite = 0;
+  let next = read(0);
+  for (let row = 0; row < rows; row += chunkRows) {
+    throwIfCancelled(options.signal, file);
+    await next;
+    if (row + chunkRows < rows) next = read(row + chunkRows);
+    const n = Math.min(chunkRows, rows - row) * cols;
+    nonFinite += checkFinite(out.subarray(row * cols, row * cols + n), cols, row, file, what, options.allowNonFinite);
+  }
   return { matrix: { rows, cols, data: out }, nonFinite };
 }
 
