@@ -409,6 +409,32 @@ describe('word2vec', () => {
     assertMatrix(t.matrix, M, F64);
     assert.deepEqual(t.ids, expected.ids);
   });
+  it('reads words and values however the lines are spaced, whatever the words hold', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const lines = [
+        'the 0.1 -0.2 3e-3 ', // fastText: a blank after the last value
+        'New York 1 2 3', // a word with a space (allowed with a header)
+        'naïve\t4  5\t6', // tabs, two spaces, a word that is not ASCII
+        '  lead 7 8 9', // leading blanks are trimmed
+        'x 1.000000000000000000001 123456789012345678 1e300', // digits past the exact fast path
+        'y nan 1 2',
+      ];
+      const f = path.join(dir, 'spaced.vec');
+      writeFileSync(f, `6 3\n${lines.join('\n')}\n`);
+      const t = await readEmbeddings(f, { allowNonFinite: true });
+      assert.deepEqual(t.ids, ['the', 'New York', 'naïve', 'lead', 'x', 'y']);
+      assert.equal(t.nonFinite, 1);
+      const want = [0.1, -0.2, 3e-3, 1, 2, 3, 4, 5, 6, 7, 8, 9, Number('1.000000000000000000001'), 123456789012345678, 1e300, NaN, 1, 2];
+      assert.deepEqual(Array.from(t.matrix.data), want);
+      await rejectsWith(readEmbeddings(f), 'value', 'spaced.vec', 'line 7, value 1 is NaN');
+      const g = path.join(dir, 'glove.txt');
+      writeFileSync(g, 'a 1 2\nb\t3 4 \nc 5 6 7\n');
+      await rejectsWith(readEmbeddings(g), 'shape', 'glove.txt', 'line 3 has 3 values, expected 2');
+    } finally {
+      cleanup();
+    }
+  });
   it('reads word2vec binary', async () => {
     const t = await readEmbeddings(fx('m.bin'));
     assert.equal(t.format, 'word2vec-bin');

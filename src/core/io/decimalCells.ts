@@ -26,14 +26,18 @@ const MINUS = 45;
 const LOWER_E = 101;
 const UPPER_E = 69;
 
+/** A `delimiter` meaning: cells are separated by runs of spaces and tabs (word2vec text, GloVe). */
+export const SPACE_RUNS = -2;
+
 /**
  * Fills `into` with the cells of text[start, end) (bytes), separated by the byte
- * `delimiter`. False when the span does not hold exactly `into.length` cells or a cell is not
+ * `delimiter` (or SPACE_RUNS; leading and trailing blanks are then part of no cell). False when the span does not hold exactly `into.length` cells or a cell is not
  * a number (the caller's cell-by-cell path then names it). NaN and ±Infinity spelled as
  * parseNumber allows are returned as values, for the caller to refuse or count.
  */
 export function parseDecimalCells(text: Uint8Array, start: number, end: number, delimiter: number, into: Float64Array): boolean {
   const sep = delimiter;
+  const spaced = sep === SPACE_RUNS;
   const count = into.length;
   let line: string | undefined; // text[start, end) as a string, one character per byte: made when a cell needs it
   const slice = (from: number, to: number): string => {
@@ -88,7 +92,7 @@ export function parseDecimalCells(text: Uint8Array, start: number, end: number, 
     }
     const numberEnd = i;
     while (c === SPACE || (c === TAB && sep !== TAB)) c = ++i < end ? text[i] : -1;
-    if (simple && (c === sep || c === -1)) {
+    if (simple && (c === sep || c === -1 || (spaced && i > numberEnd))) {
       if (w <= MAX_EXACT && q >= -22 && q <= 22) {
         const v = q < 0 ? w / POW10[-q] : w * POW10[q];
         into[cell] = negative ? -v : v;
@@ -101,17 +105,18 @@ export function parseDecimalCells(text: Uint8Array, start: number, end: number, 
       // Anything else: the whole cell by the reference rules (an ASCII cell; other bytes are
       // for the caller's UTF-8 path).
       let cellEnd = cellStart;
-      while (cellEnd < end && text[cellEnd] !== sep) if (text[cellEnd++] >= 0x80) return false;
+      while (cellEnd < end && !(spaced ? text[cellEnd] === SPACE || text[cellEnd] === TAB : text[cellEnd] === sep)) if (text[cellEnd++] >= 0x80) return false;
       const v = parseNumber(slice(cellStart, cellEnd));
       if (v === undefined) return false;
       into[cell] = v;
       i = cellEnd;
     }
-    // i is at the delimiter, or at the end of the span after the last cell.
+    // i is at the delimiter (spaced: at the next cell or its blanks), or at the end of the span after the last cell.
     if (cell < count - 1) {
       if (i >= end) return false;
-      i++;
+      if (!spaced) i++;
     }
   }
+  if (spaced) while (i < end && (text[i] === SPACE || text[i] === TAB)) i++;
   return i === end;
 }
