@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseNumber } from '../../src/core/io/common';
-import { parseDecimalCells } from '../../src/core/io/decimalCells';
+import { parseDecimalCells, SPACE_RUNS } from '../../src/core/io/decimalCells';
 
 /** parseDecimalCells over the UTF-8 bytes of `line` (from `start` to `end`, in characters of an ASCII line). */
 function parse(line: string, delimiter: string, into: Float64Array, start = 0, end = line.length): boolean {
@@ -59,6 +59,25 @@ describe('parseDecimalCells', () => {
       );
     });
   }
+
+  it('in SPACE_RUNS mode, splits at runs of spaces and tabs and gives parseNumber\'s doubles', () => {
+    const blanks = fc.array(fc.constantFrom(' ', '\t'), { minLength: 1, maxLength: 3 }).map((b) => b.join(''));
+    const token = fc.oneof({ weight: 12, arbitrary: numberCell }, { weight: 1, arbitrary: otherCell.filter((c) => !/[ \t]/.test(c) && c !== '') });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(token, blanks), { minLength: 1, maxLength: 10 }), fc.constantFrom('', ' ', '\t '), fc.nat({ max: 2 }), (cells, lead, extra) => {
+        const line = lead + cells.map(([c, b]) => c + b).join('');
+        const expected = cells.map(([c]) => parseNumber(c));
+        // asked for as many cells as there are, or fewer (then false: the span holds more)
+        const into = new Float64Array(Math.max(1, cells.length - extra));
+        const bytes = Buffer.from(line);
+        const ok = parseDecimalCells(bytes, 0, bytes.length, SPACE_RUNS, into);
+        const fits = into.length === cells.length && expected.every((v) => v !== undefined) && /^[\x00-\x7f]*$/.test(line);
+        assert.equal(ok, fits, JSON.stringify(line));
+        if (ok) expected.forEach((v, k) => assert.ok(Object.is(into[k], v), `${JSON.stringify(cells[k][0])}: ${into[k]} vs ${v}`));
+      }),
+      { numRuns: 3000, seed: 20261206 },
+    );
+  });
 
   it('returns false for a span holding more or fewer cells than asked, and parses only its span', () => {
     const line = 'id,1.5,-2,3e-3,label';

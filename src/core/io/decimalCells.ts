@@ -104,7 +104,7 @@ export function parseDecimalCells(text: Uint8Array, start: number, end: number, 
     } else {
       // Anything else: the whole cell by the reference rules (an ASCII cell; other bytes are
       // for the caller's UTF-8 path).
-      let cellEnd = cellStart;
+      let cellEnd = numberStart; // past the leading blanks (in SPACE_RUNS mode, the separator before it)
       while (cellEnd < end && !(spaced ? text[cellEnd] === SPACE || text[cellEnd] === TAB : text[cellEnd] === sep)) if (text[cellEnd++] >= 0x80) return false;
       const v = parseNumber(slice(cellStart, cellEnd));
       if (v === undefined) return false;
