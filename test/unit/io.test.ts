@@ -194,6 +194,8 @@ describe('npz: a deflated member larger than one read', () => {
       await rejectsWith(readEmbeddings(write('crc.npz', patched(zip, 16, (v) => v ^ 1))), 'format', 'crc.npz', 'CRC-32');
       await rejectsWith(readEmbeddings(write('long.npz', patched(zip, 24, (v) => v + 4))), 'format', 'long.npz', 'inflates to only');
       await rejectsWith(readEmbeddings(write('short.npz', patched(zip, 24, (v) => v - 4))), 'format', 'short.npz', 'inflates to more than');
+      // declared: exactly the first chunk zlib hands back (1 MiB), so the bytes that fit are all it declares
+      await rejectsWith(readEmbeddings(write('chunk.npz', patched(zip, 24, () => 1024 * 1024))), 'format', 'chunk.npz', 'inflates to more than 1048576');
       await rejectsWith(readEmbeddings(write('cut.npz', patched(zip, 20, (v) => v - 1000))), 'format', 'cut.npz', 'cannot be inflated');
     } finally {
       cleanup();

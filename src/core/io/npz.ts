@@ -6,8 +6,9 @@
  * numpy writes members with force_zip64). Stored members are read in place
  * from the file in chunks; deflated members are streamed from the file through
  * Node's zlib into a buffer of the declared size, checking length and CRC-32.
- * (fflate, pure JS, took 2.8–5.1 s to inflate a 300 MB member that zlib inflates
- * in 1.2–1.3 s, and its JS CRC-32 another pass; ad hoc, 100 000 × 768 float32.)
+ * (fflate, pure JS, took 2.8–6 s to inflate a 300 MB member that zlib inflates
+ * in 1.2–1.3 s, and its JS CRC-32 another pass; 100 000 × 768 float32, ad hoc and
+ * `bench --suite io`.)
  * Member names with ".." components or absolute paths make the whole archive
  * suspect and are refused, even though nothing is ever extracted to disk.
  */
@@ -178,7 +179,8 @@ async function inflateMember(src: FileSource, dataStart: number, entry: ZipEntry
     // A premature close is our own early return on a member longer than declared.
     if (!tooLong) throw new LatentError('format', `member ${entry.name} cannot be inflated: ${(e as Error).message}`, path, { cause: e });
   }
-  if (length !== entry.uncompressedSize) {
+  // tooLong first: the bytes that fit may be exactly the declared number
+  if (tooLong || length !== entry.uncompressedSize) {
     throw new LatentError(
       'format',
       `member ${entry.name} inflates to ${tooLong ? `more than ${entry.uncompressedSize}` : `only ${length}`} bytes, but declares ${entry.uncompressedSize}`,
