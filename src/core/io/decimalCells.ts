@@ -9,9 +9,9 @@
  * No npm package does this, so this is the classic exact fast
  * path (Clinger 1990): a cell of at most 2^53 in its digits w and a decimal exponent q with
  * |q| ≤ 22 is w·10^q or w/10^-q, both operands exact doubles, so the one IEEE operation
- * rounds correctly, giving the same double as Number(cell). Any other cell (more digits,
- * larger exponents, nan, inf, other whitespace, not a number) goes to `parseNumber`, the
- * reference spelling rules; tests check the two agree.
+ * rounds correctly, giving the same double as Number(cell). A plain decimal with more digits
+ * or a larger exponent goes to Number; any other cell (nan, inf, other whitespace, not a
+ * number) to `parseNumber`, the reference spelling rules. Tests check they all agree.
  */
 import { parseNumber } from './common';
 
@@ -30,10 +30,11 @@ const UPPER_E = 69;
 export const SPACE_RUNS = -2;
 
 /**
- * Fills `into` with the cells of text[start, end) (bytes), separated by the byte
- * `delimiter` (or SPACE_RUNS; leading and trailing blanks are then part of no cell). False when the span does not hold exactly `into.length` cells or a cell is not
- * a number (the caller's cell-by-cell path then names it). NaN and ±Infinity spelled as
- * parseNumber allows are returned as values, for the caller to refuse or count.
+ * Fills `into` with the cells of text[start, end) (bytes), separated by the byte `delimiter`
+ * (or SPACE_RUNS; leading and trailing blanks then belong to no cell). False when the span
+ * does not hold exactly `into.length` cells or a cell is not a number (the caller's
+ * cell-by-cell path then names it). NaN and ±Infinity spelled as parseNumber allows are
+ * returned as values, for the caller to refuse or count.
  */
 export function parseDecimalCells(text: Uint8Array, start: number, end: number, delimiter: number, into: Float64Array): boolean {
   const sep = delimiter;
