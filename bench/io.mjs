@@ -25,34 +25,36 @@ export async function ioSuite({ rows, textRows, d, reps, dataDir, python, runTim
   const { readEmbeddings, formatFloat32 } = require(path.join(ROOT, 'out/src/core/io'));
   const dir = path.join(dataDir, `io-${rows}-${textRows}-${d}`);
   mkdirSync(dir, { recursive: true });
-  const values = (() => {
+  // drawn only when a file has to be written (77 M normals at the default sizes)
+  let drawn;
+  const values = () => {
     const g = rng(5);
-    return Float32Array.from({ length: Math.max(rows, textRows) * d }, () => g.normal());
-  })();
-  const binary = values.subarray(0, rows * d);
+    return (drawn ??= Float32Array.from({ length: Math.max(rows, textRows) * d }, () => g.normal()));
+  };
+  const binary = () => values().subarray(0, rows * d);
   const cases = [
-    { kind: 'npy', label: '.npy float32', n: rows, file: 'x.npy', make: (f) => writeNpy(f, binary, [rows, d]) },
-    { kind: 'npz', label: '.npz (np.savez, stored)', n: rows, file: 'stored.npz', make: (f) => writeNpz(f, binary, rows, d, 0) },
-    { kind: 'npz', label: '.npz (np.savez_compressed)', n: rows, file: 'deflated.npz', make: (f) => writeNpz(f, binary, rows, d, 6) },
-    { kind: 'safetensors', label: '.safetensors F32', n: rows, file: 'x.safetensors', make: (f) => writeSafetensors(f, binary, rows, d) },
-    { kind: null, label: '.parquet list<float> + id', n: rows, file: 'x.parquet', make: (f) => writeParquet(f, binary, rows, d) },
-    { kind: 'csv', label: '.csv float32 shortest', n: textRows, file: 'f32.csv', make: (f) => writeText(f, textRows, (i) => row(values, i, d, formatFloat32).join(',')) },
-    { kind: 'csv', label: ".csv np.savetxt '%.18e'", n: textRows, file: 'e18.csv', make: (f) => writeText(f, textRows, (i) => row(values, i, d, (v) => v.toExponential(18)).join(',')) },
+    { kind: 'npy', label: '.npy float32', n: rows, file: 'x.npy', make: (f) => writeNpy(f, binary(), [rows, d]) },
+    { kind: 'npz', label: '.npz (np.savez, stored)', n: rows, file: 'stored.npz', make: (f) => writeNpz(f, binary(), rows, d, 0) },
+    { kind: 'npz', label: '.npz (np.savez_compressed)', n: rows, file: 'deflated.npz', make: (f) => writeNpz(f, binary(), rows, d, 6) },
+    { kind: 'safetensors', label: '.safetensors F32', n: rows, file: 'x.safetensors', make: (f) => writeSafetensors(f, binary(), rows, d) },
+    { kind: null, label: '.parquet list<float> + id', n: rows, file: 'x.parquet', make: (f) => writeParquet(f, binary(), rows, d) },
+    { kind: 'csv', label: '.csv float32 shortest', n: textRows, file: 'f32.csv', make: (f) => writeText(f, textRows, (i) => row(values(), i, d, formatFloat32).join(',')) },
+    { kind: 'csv', label: ".csv np.savetxt '%.18e'", n: textRows, file: 'e18.csv', make: (f) => writeText(f, textRows, (i) => row(values(), i, d, (v) => v.toExponential(18)).join(',')) },
     {
       kind: 'csv-id',
       label: '.csv float64 shortest, header + id',
       n: textRows,
       file: 'f64-id.csv',
-      make: (f) => writeText(f, textRows, (i) => `doc${i},${row(values, i, d, (v) => String(v * 1.0000001)).join(',')}`, `id,${Array.from({ length: d }, (_, j) => `e${j}`).join(',')}`),
+      make: (f) => writeText(f, textRows, (i) => `doc${i},${row(values(), i, d, (v) => String(v * 1.0000001)).join(',')}`, `id,${Array.from({ length: d }, (_, j) => `e${j}`).join(',')}`),
     },
     {
       kind: 'vec',
       label: '.vec fastText text (%.4f)',
       n: textRows,
       file: 'x.vec',
-      make: (f) => writeText(f, textRows, (i) => `w${i} ${row(values, i, d, (v) => v.toFixed(4)).join(' ')} `, `${textRows} ${d}`),
+      make: (f) => writeText(f, textRows, (i) => `w${i} ${row(values(), i, d, (v) => v.toFixed(4)).join(' ')} `, `${textRows} ${d}`),
     },
-    { kind: 'jsonl', label: '.jsonl {"id", "embedding"}', n: textRows, file: 'x.jsonl', make: (f) => writeText(f, textRows, (i) => JSON.stringify({ id: `doc${i}`, embedding: row(values, i, d, Number) })) },
+    { kind: 'jsonl', label: '.jsonl {"id", "embedding"}', n: textRows, file: 'x.jsonl', make: (f) => writeText(f, textRows, (i) => JSON.stringify({ id: `doc${i}`, embedding: row(values(), i, d, Number) })) },
   ];
   for (const c of cases) {
     const file = path.join(dir, c.file);
