@@ -253,6 +253,27 @@ describe('csv / tsv', () => {
     assert.deepEqual(t.ids, expected.ids);
     assert.deepEqual(t.labels, expected.labels);
   });
+  it('takes ids and labels from before or after the numbers, on plain and quoted lines alike', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      // plain lines take the byte path (the fields around the numbers cut off by delimiter),
+      // a quoted line the cell-by-cell path: both must give the same fields
+      const after = path.join(dir, 'after.csv');
+      writeFileSync(after, 'x,y,word,label\n1,2,a,pos\n3.5,-4,"b,c",neg\n5,6e-1,naïve,pos\n');
+      const t = await readEmbeddings(after, { idColumn: 'word' });
+      assert.deepEqual(Array.from(t.matrix.data), [1, 2, 3.5, -4, 5, 0.6]);
+      assert.deepEqual(t.ids, ['a', 'b,c', 'naïve']);
+      assert.deepEqual(t.labels, ['pos', 'neg', 'pos']);
+      const before = path.join(dir, 'before.tsv');
+      writeFileSync(before, 'label\tid\tx\ty\npos\ta\t1\t2\nneg\t"b"\t3\t4\n');
+      const u = await readEmbeddings(before, { idColumn: 'id' });
+      assert.deepEqual(Array.from(u.matrix.data), [1, 2, 3, 4]);
+      assert.deepEqual(u.ids, ['a', '"b"']);
+      assert.deepEqual(u.labels, ['pos', 'neg']);
+    } finally {
+      cleanup();
+    }
+  });
   it('reads a csv without header (numbers only)', async () => {
     const t = await readEmbeddings(fx('m_noheader.csv'));
     assertMatrix(t.matrix, M, F64);
