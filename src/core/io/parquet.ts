@@ -1,7 +1,8 @@
 /**
- * Parquet reader, via hyparquet (pure JS; uncompressed and Snappy pages only;
- * GZIP / ZSTD / Brotli / LZ4 pages need hyparquet-compressors, which is not a
- * dependency, and are reported as unsupported).
+ * Parquet reader, via hyparquet (pure JS) with Node's zlib for GZIP and Brotli pages
+ * (ZSTD / LZ4 pages would need hyparquet-compressors, which is not a dependency, and are
+ * reported as unsupported). The embedding column's pages are decoded by parquetPages.ts
+ * when they have the usual shape (equal-length lists, no nulls), by hyparquet otherwise.
  *
  * The file is accessed through an AsyncBuffer over a FileHandle, so only the
  * footer and the needed column chunks are read, one row group at a time.
@@ -14,10 +15,14 @@
  * or a column named "id", labels from `options.labelColumn` or "label".
  * FLOAT and FLOAT16 give float32 rows, DOUBLE gives float64.
  */
-import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaTree } from 'hyparquet';
+import { brotliDecompressSync, unzipSync } from 'node:zlib';
+import type { AsyncBuffer, ColumnMetaData, Compressors, FileMetaData, RowGroup, SchemaTree } from 'hyparquet';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
-import { checkMaxRows, checkMaxValues, DEFAULT_MAX_VALUES, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
+import { readFloatListChunk, type Decompress, type FloatListColumn } from './parquetPages';
+import { NeedMore, ThriftReader } from './parquetThrift';
+import { snappyDecompress } from './snappy';
+import { checkFinite, checkMaxRows, checkMaxValues, DEFAULT_MAX_VALUES, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import type { EmbeddingTable, ReadOptions } from './types';
 
 type Hyparquet = typeof import('hyparquet');
@@ -51,6 +56,8 @@ interface ColumnInfo {
   name: string;
   /** Leaf kind when this is a list of floats. */
   floatList?: LeafKind;
+  /** Its levels, for the page decoder (when it is a list of floats). */
+  levels?: FloatListColumn;
   /** Human description of the type, for messages. */
   type: string;
 }
@@ -79,117 +86,74 @@ function describeColumn(node: SchemaTree): ColumnInfo {
     // 3-level: group (LIST) > repeated group list > element; 2-level: group (LIST) > repeated element.
     const leaf = repeated.children.length === 1 ? repeated.children[0] : repeated.children.length === 0 ? repeated : undefined;
     if (leaf && leaf.children.length === 0) {
-      return { name, floatList: floatKind(leaf), type: `list<${leafType(leaf)}>` };
+      const path = leaf === repeated ? [node, leaf] : [node, repeated, leaf];
+      return { name, floatList: floatKind(leaf), levels: listLevels(path, floatKind(leaf)), type: `list<${leafType(leaf)}>` };
     }
     return { name, type: 'list of groups' };
   }
   if (e.repetition_type === 'REPEATED' && node.children.length === 0) {
-    return { name, floatList: floatKind(node), type: `repeated ${leafType(node)}` };
+    return { name, floatList: floatKind(node), levels: listLevels([node], floatKind(node)), type: `repeated ${leafType(node)}` };
   }
   if (node.children.length > 0) return { name, type: e.converted_type === 'MAP' || e.logical_type?.type === 'MAP' ? 'map' : 'struct' };
   return { name, type: leafType(node) };
 }
 
-// ---- page-header pre-scan
+/** A column's definition and repetition levels from the nodes on its path (below the root). */
+function listLevels(path: SchemaTree[], leaf: LeafKind | undefined): FloatListColumn | undefined {
+  if (!leaf) return undefined;
+  const count = (r: string) => path.filter((n) => n.element.repetition_type === r).length;
+  return { leaf, maxDefinition: path.length - count('REQUIRED'), maxRepetition: count('REPEATED') };
+}
+
+// ---- decompression
+
+/** Page decompressors, for hyparquet and the page decoder: GZIP and Brotli through Node's zlib, Snappy in snappy.ts (faster than hyparquet's own). */
+const COMPRESSORS: Compressors = {
+  SNAPPY: (input, size) => {
+    const out = new Uint8Array(size);
+    snappyDecompress(input, out);
+    return out;
+  },
+  // bounded by the page's declared size: a small page that inflates to gigabytes fails early
+  GZIP: (input, size) => unzipSync(input, { maxOutputLength: Math.max(1, size) }),
+  BROTLI: (input, size) => brotliDecompressSync(input, { maxOutputLength: Math.max(1, size) }),
+};
+
+export const decompress: Decompress = (codec, input, size) => COMPRESSORS[codec as keyof Compressors]?.(input, size);
 
 /**
- * A minimal Thrift compact-protocol reader for Parquet page headers. hyparquet trusts
- * page headers: a header missing repetition_levels_byte_length sent its level decoder
- * into an endless loop on NaN offsets (a 1-KB file hung the process), and num_values
- * sizes its arrays. So each column chunk's page headers are checked here first.
+ * One row group's embedding column through the page decoder (parquetPages.ts), whose pages hold
+ * `slots` values (level entries) as their headers say: its values, or undefined when the chunk
+ * is not of the shape that decoder reads, or (after the first group) its rows are not
+ * `into.cols` long, so hyparquet reads it and names what is wrong. After the first group the
+ * values go straight into the result (`into`).
  */
-/** The header continues past the bytes at hand. */
-class NeedMore extends RangeError {}
-
-class ThriftReader {
-  pos = 0;
-  constructor(private readonly b: Uint8Array) {}
-  byte(): number {
-    if (this.pos >= this.b.length) throw new NeedMore('page header runs past its column chunk');
-    return this.b[this.pos++];
-  }
-  varint(): number {
-    let v = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
-      const x = this.byte();
-      v += (x & 0x7f) * 2 ** shift;
-      if (!(x & 0x80)) return v;
-    }
-    throw new RangeError('malformed varint in a page header');
-  }
-  zigzag(): number {
-    const v = this.varint();
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-  }
-  skip(type: number, depth: number): void {
-    if (depth > 16) throw new RangeError('page header nested too deeply');
-    switch (type) {
-      case 1:
-      case 2:
-        return;
-      case 3:
-        this.pos++;
-        return;
-      case 4:
-      case 5:
-      case 6:
-        this.varint();
-        return;
-      case 7:
-        this.pos += 8;
-        return;
-      case 8:
-        this.pos += this.varint();
-        return;
-      case 9:
-      case 10: {
-        const h = this.byte();
-        const n = h >> 4 === 15 ? this.varint() : h >> 4;
-        for (let k = 0; k < n; k++) this.skip(h & 15, depth + 1);
-        return;
-      }
-      case 11: {
-        const n = this.varint();
-        if (n === 0) return;
-        const kv = this.byte();
-        for (let k = 0; k < n; k++) {
-          this.skip(kv >> 4, depth + 1);
-          this.skip(kv & 15, depth + 1);
-        }
-        return;
-      }
-      case 12:
-        this.struct(depth + 1);
-        return;
-      default:
-        throw new RangeError(`unknown thrift type ${type} in a page header`);
-    }
-  }
-  /** Reads a struct: integer fields (and nested structs) by field id; other fields are skipped. */
-  struct(depth = 0): Map<number, number | Map<number, unknown>> {
-    const fields = new Map<number, number | Map<number, unknown>>();
-    let id = 0;
-    for (;;) {
-      const h = this.byte();
-      if (h === 0) return fields;
-      const type = h & 15;
-      id = h >> 4 ? id + (h >> 4) : this.zigzag();
-      if (type === 5 || type === 6) fields.set(id, this.zigzag());
-      else if (type === 12) {
-        if (depth > 16) throw new RangeError('page header nested too deeply');
-        fields.set(id, this.struct(depth + 1));
-      } else this.skip(type, depth);
-    }
-  }
+async function readEmbeddingChunk(
+  src: FileSource,
+  chunks: RowGroup['columns'],
+  emb: ColumnInfo,
+  rows: number,
+  slots: number,
+  decompress: Decompress,
+  into: { values: FloatArray; offset: number; cols: number } | undefined,
+) {
+  const meta = chunks.find((c) => c.meta_data?.path_in_schema[0] === emb.name)?.meta_data;
+  if (!meta || !emb.levels || (into && slots !== rows * into.cols)) return undefined;
+  // the chunk's extent and its pages' value count (bounded by maxValues) were checked by checkPages
+  const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+  return readFloatListChunk(src, start, Number(meta.total_compressed_size), slots, rows, emb.levels, meta.codec, decompress, into);
 }
+
+// ---- page-header pre-scan
 
 /**
  * Walks the page headers of one column chunk (as hyparquet will: from the dictionary or
  * first data page, over total_compressed_size bytes) and refuses headers hyparquet cannot
  * decode safely: missing or negative sizes and counts, pages running past the chunk,
- * level lengths beyond the page, or more values than `maxValues` allows.
+ * level lengths beyond the page, or more values than `maxValues` allows. Returns the number
+ * of values (level entries) its data pages declare.
  */
-async function checkPages(src: FileSource, meta: ColumnMetaData, column: string, maxSlots: number, path: string): Promise<void> {
+async function checkPages(src: FileSource, meta: ColumnMetaData, column: string, maxSlots: number, path: string): Promise<number> {
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const length = Number(meta.total_compressed_size);
   const bad = (msg: string): LatentError => new LatentError('format', `cannot read Parquet: column ${JSON.stringify(column)}: ${msg}`, path);
@@ -248,6 +212,7 @@ async function checkPages(src: FileSource, meta: ColumnMetaData, column: string,
     if (e instanceof RangeError) throw bad(e.message);
     throw e;
   }
+  return slots;
 }
 
 /** Page headers (with statistics) are small; one larger than this is taken to be corrupt. */
@@ -259,7 +224,7 @@ function wrap(e: unknown, path: string): LatentError {
   if (e instanceof LatentError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   if (/unsupported compression codec/i.test(msg)) {
-    return new LatentError('unsupported', `${msg} (only uncompressed and Snappy Parquet files can be read; rewrite with compression="snappy")`, path, { cause: e });
+    return new LatentError('unsupported', `${msg} (only uncompressed, Snappy, GZIP and Brotli Parquet files can be read; rewrite with compression="snappy")`, path, { cause: e });
   }
   return new LatentError('format', `cannot read Parquet: ${msg}`, path, { cause: e });
 }
@@ -346,27 +311,35 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
       throwIfCancelled(options.signal, path);
       const groupRows = Number(rg.num_rows);
       if (groupRows === 0) continue;
+      let embeddingSlots = 0;
       for (const chunk of rg.columns) {
         const meta = chunk.meta_data;
         if (meta && wanted.includes(meta.path_in_schema[0])) {
-          await checkPages(src, meta, meta.path_in_schema.join('.'), (options.maxValues ?? DEFAULT_MAX_VALUES) + groupRows, path);
+          const slots = await checkPages(src, meta, meta.path_in_schema.join('.'), (options.maxValues ?? DEFAULT_MAX_VALUES) + groupRows, path);
+          if (meta.path_in_schema[0] === emb.name) embeddingSlots = slots;
         }
       }
+      // The embedding column by the page decoder when it can; hyparquet reads the rest.
+      const fast = await readEmbeddingChunk(src, rg.columns, emb, groupRows, embeddingSlots, decompress, out && { values: out, offset: row * cols, cols });
       // Column chunks as decoded (onChunk), not row objects: their length is what the pages hold.
       const chunks = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
+      const columns = fast ? wanted.filter((c) => c !== emb!.name) : wanted;
       try {
-        await hp.parquetRead({
-          file,
-          metadata,
-          columns: wanted,
-          rowStart: groupStart,
-          rowEnd: groupStart + groupRows,
-          onChunk: (c) => {
-            const list = chunks.get(c.columnName) ?? [];
-            list.push({ start: c.rowStart - groupStart, data: c.columnData as ArrayLike<unknown> });
-            chunks.set(c.columnName, list);
-          },
-        });
+        if (columns.length > 0) {
+          await hp.parquetRead({
+            file,
+            metadata,
+            columns,
+            rowStart: groupStart,
+            rowEnd: groupStart + groupRows,
+            compressors: COMPRESSORS,
+            onChunk: (c) => {
+              const list = chunks.get(c.columnName) ?? [];
+              list.push({ start: c.rowStart - groupStart, data: c.columnData as ArrayLike<unknown> });
+              chunks.set(c.columnName, list);
+            },
+          });
+        }
       } catch (e) {
         throw wrap(e, path);
       }
@@ -382,10 +355,25 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
         }
         return values;
       };
-      const vectors = columnRows(emb.name);
       const idValues = idName !== undefined ? columnRows(idName) : undefined;
       const labelValues = labelName !== undefined ? columnRows(labelName) : undefined;
       groupStart += groupRows;
+      if (fast) {
+        if (out === undefined) {
+          cols = fast.cols;
+          checkMaxValues(totalRows, cols, options.maxValues, path);
+          out = emb.floatList === 'double' ? new Float64Array(totalRows * cols) : new Float32Array(totalRows * cols);
+        }
+        if (fast.values !== out) out.set(fast.values, row * cols);
+        nonFinite += checkFinite(out.subarray(row * cols, (row + groupRows) * cols), cols, row, path, '', options.allowNonFinite);
+        for (let r = 0; r < groupRows; r++) {
+          if (idValues) ids.push(toText(idValues[r]));
+          if (labelValues) labels.push(toText(labelValues[r]));
+        }
+        row += groupRows;
+        continue;
+      }
+      const vectors = columnRows(emb.name);
       for (let r = 0; r < groupRows; r++) {
         const vec = vectors[r] as ArrayLike<unknown> | null | undefined;
         if (vec === null || vec === undefined) throw new LatentError('value', `row ${row}: ${JSON.stringify(emb.name)} is null`, path);
