@@ -127,11 +127,8 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
     const index = new Map<number, number>();
     const dictPages = o.dictionaryPages ?? 0;
     if (dictPages > 0) {
-      for (let p = 0; p < dictPages; p++) {
-        for (const v of present.slice(p * o.pageValues, (p + 1) * o.pageValues)) {
-          if (v !== undefined && !index.has(v)) index.set(v, index.size);
-        }
-      }
+      // every value of the chunk (a superset of those the dictionary pages use, which is allowed)
+      for (const v of present) if (v !== undefined && !index.has(v)) index.set(v, index.size);
       dictionary = [...index.keys()];
       const body = plainFloats(dictionary, o.leaf);
       const packed = compress(o.codec, body);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mulberry32 } from '../../src/core/pairs';
 import { readEmbeddings } from '../../src/core/io';
-import { MemorySource } from '../../src/core/io/common';
+import { FileSource, MemorySource } from '../../src/core/io/common';
 import { decompress } from '../../src/core/io/parquet';
 import { readFloatListChunk, type FloatListColumn } from '../../src/core/io/parquetPages';
 import { ThriftReader } from '../../src/core/io/parquetThrift';
@@ -49,8 +49,11 @@ async function oracle(bytes: Uint8Array, column = 'embedding'): Promise<{ rows: 
   return { rows: objects.map((o: Record<string, unknown>) => Array.from(o[column] as number[])), ids: objects.map((o: Record<string, unknown>) => String(o.id)) };
 }
 
-/** Each row group's embedding chunk through the page decoder; undefined where it hands a chunk back. */
-async function decodeChunks(bytes: Uint8Array, column = 'embedding'): Promise<(number[] | undefined)[]> {
+/**
+ * Each row group's embedding chunk through the page decoder; undefined where it hands a chunk back.
+ * `read`: from `bytes` in memory (default) or from the file at that path, `windowBytes` at a time.
+ */
+async function decodeChunks(bytes: Uint8Array, column = 'embedding', read?: { file: string; windowBytes: number }): Promise<(number[] | undefined)[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
   const metadata = hyparquet.parquetMetadata(file);
   const schema = hyparquet.parquetSchema(metadata);
@@ -67,15 +70,22 @@ async function decodeChunks(bytes: Uint8Array, column = 'embedding'): Promise<(n
   for (const rg of metadata.row_groups) {
     const meta = rg.columns.find((c: { meta_data: { path_in_schema: string[] } }) => c.meta_data.path_in_schema[0] === column).meta_data;
     const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-    const r = await readFloatListChunk(new MemorySource(bytes), start, Number(meta.total_compressed_size), Number(meta.num_values), Number(rg.num_rows), levels, meta.codec, decompress);
-    out.push(r && Array.from(r.values));
+    const src = read ? await FileSource.open(read.file) : new MemorySource(bytes);
+    try {
+      const args = [start, Number(meta.total_compressed_size), Number(meta.num_values), Number(rg.num_rows), levels, meta.codec, decompress] as const;
+      const r = await readFloatListChunk(src, ...args, undefined, read?.windowBytes);
+      out.push(r && Array.from(r.values));
+    } finally {
+      if (src instanceof FileSource) await src.close();
+    }
   }
   return out;
 }
 
 /** The decoder takes every chunk and reads what hyparquet reads; so does readEmbeddings. */
-async function assertSameAsHyparquet(bytes: Uint8Array, name: string, column = 'embedding'): Promise<void> {
+async function assertSameAsHyparquet(bytes: Uint8Array, name: string, written: number[][], column = 'embedding'): Promise<void> {
   const want = await oracle(bytes, column);
+  assert.deepEqual(want.rows, written, `${name}: hyparquet reads the rows written`);
   const chunks = await decodeChunks(bytes, column);
   assert.ok(chunks.every((c) => c !== undefined), `${name}: the page decoder handed back chunk ${chunks.findIndex((c) => c === undefined)}`);
   assert.deepEqual(chunks.flatMap((c) => c!), want.rows.flat(), `${name}: decoded values`);
@@ -153,7 +163,7 @@ describe('Parquet page decoder: layouts writers produce', () => {
       for (const codec of ['SNAPPY', 'UNCOMPRESSED', 'GZIP', 'BROTLI'] as const) {
         it(`${name}, ${leaf}, ${codec}`, async () => {
           const bytes = writeLayout(rows, { leaf, codec, groupRows: 15, ...options } as LayoutOptions);
-          await assertSameAsHyparquet(bytes, `layout-${leaf}-${codec}.parquet`);
+          await assertSameAsHyparquet(bytes, `layout-${leaf}-${codec}.parquet`, rows);
         });
       }
     }
@@ -187,10 +197,25 @@ describe('Parquet page decoder: layouts writers produce', () => {
           rowGroupSize: 10,
           ...write,
         });
-        await assertSameAsHyparquet(new Uint8Array(buffer), `hw-${codec}.parquet`, 'vec');
+        await assertSameAsHyparquet(new Uint8Array(buffer), `hw-${codec}.parquet`, rows, 'vec');
       });
     }
   }
+});
+
+describe('Parquet page decoder: reading a chunk a window at a time', () => {
+  it('pages and headers straddling reads, from a file and from memory, give the same values', async () => {
+    const rows = matrix(40, 12, 11, 30);
+    for (const pageVersion of [1, 2] as const) {
+      const bytes = writeLayout(rows, { leaf: 'FLOAT', codec: 'SNAPPY', groupRows: 25, pageValues: 70, pageVersion, dictionaryPages: 2 });
+      const file = write(`windows-${pageVersion}.parquet`, bytes);
+      const whole = await decodeChunks(bytes);
+      assert.deepEqual(whole.flatMap((c) => c!), rows.flat());
+      for (const windowBytes of [1, 7, 100, 333, 1 << 20]) {
+        assert.deepEqual(await decodeChunks(bytes, 'embedding', { file, windowBytes }), whole, `window ${windowBytes}`);
+      }
+    }
+  });
 });
 
 describe('Parquet page decoder: what it hands back to hyparquet', () => {

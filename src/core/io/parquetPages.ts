@@ -15,6 +15,7 @@ import type { FloatArray } from '../matrix';
 import { halfToNumber } from './float16';
 import type { ByteSource } from './common';
 import { NeedMore, ThriftReader } from './parquetThrift';
+import { snappyDecompress } from './snappy';
 
 export type FloatLeaf = 'float' | 'double' | 'float16';
 
@@ -26,7 +27,7 @@ export interface FloatListColumn {
   maxRepetition: number;
 }
 
-/** `size` bytes decompressed from `input` by `codec` (hyparquet's codec name), or undefined when the codec is not at hand. */
+/** `size` bytes decompressed from `input` by `codec` (hyparquet's codec name, other than Snappy), or undefined when the codec is not at hand. */
 export type Decompress = (codec: string, input: Uint8Array, size: number) => Uint8Array | undefined;
 
 // Thrift enum values (parquet.thrift)
@@ -293,9 +294,18 @@ class ChunkDecoder {
     this.defWidth = bitWidth(column.maxDefinition);
   }
 
+  /** Snappy's output, reused from page to page (each page is copied out before the next). */
+  private scratch = new Uint8Array(0);
+
   private expand(input: Uint8Array, size: number): Uint8Array | undefined {
     if (this.codec === 'UNCOMPRESSED') return input.length === size ? input : undefined;
     try {
+      if (this.codec === 'SNAPPY') {
+        if (this.scratch.length < size) this.scratch = new Uint8Array(size);
+        const out = this.scratch.subarray(0, size);
+        snappyDecompress(input, out);
+        return out;
+      }
       const out = this.decompress(this.codec, input, size);
       return out && out.length === size ? out : undefined;
     } catch {
@@ -388,18 +398,28 @@ export async function readFloatListChunk(
   codec: string,
   decompress: Decompress,
   into?: { values: FloatArray; offset: number },
+  /** Bytes read at a time; only tests change it, to make pages and headers straddle reads. */
+  windowBytes = WINDOW,
 ): Promise<{ cols: number; values: FloatArray } | undefined> {
   if (column.maxRepetition !== 1 || column.maxDefinition < 1 || rows < 1) return undefined;
   if (!Number.isSafeInteger(totalValues) || totalValues === 0 || totalValues % rows !== 0) return undefined;
   if (into && into.offset + totalValues > into.values.length) return undefined;
   const decoder = new ChunkDecoder(column, codec, totalValues / rows, totalValues, decompress, into);
   const end = start + length;
-  let window: Uint8Array = new Uint8Array(0);
+  // one buffer, refilled: every page is decoded (copied out) before the next read
+  let buffer = new Uint8Array(0);
+  let window: Uint8Array = buffer;
   let windowStart = start;
   /** Bytes [from, from + n) of the file, from the window when it holds them. */
   const bytes = async (from: number, n: number): Promise<Uint8Array> => {
     if (from < windowStart || from + n > windowStart + window.length) {
-      window = await src.read(from, Math.min(end - from, Math.max(n, WINDOW)));
+      const size = Math.min(end - from, Math.max(n, windowBytes));
+      if (src.readInto) {
+        if (buffer.length < size) buffer = new Uint8Array(size);
+        window = buffer.subarray(0, await src.readInto(from, buffer.subarray(0, size)));
+      } else {
+        window = await src.read(from, size);
+      }
       windowStart = from;
     }
     return window.subarray(from - windowStart, from - windowStart + n);
