@@ -126,9 +126,20 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
     let dictionary: number[] = [];
     const index = new Map<number, number>();
     const dictPages = o.dictionaryPages ?? 0;
+    // the data pages' level ranges
+    const pages: [number, number][] = [];
+    for (let start = 0; start < reps.length; ) {
+      let end = Math.min(reps.length, start + o.pageValues);
+      // v2 pages must hold whole rows
+      if (version === 2) while (end < reps.length && reps[end] !== 0) end++;
+      pages.push([start, end]);
+      start = end;
+    }
     if (dictPages > 0) {
-      // every value of the chunk (a superset of those the dictionary pages use, which is allowed)
-      for (const v of present) if (v !== undefined && !index.has(v)) index.set(v, index.size);
+      // the values of the dictionary-encoded pages, as a writer collects them before it falls back
+      for (const [start, end] of pages.slice(0, dictPages)) {
+        for (const v of present.slice(start, end)) if (v !== undefined && !index.has(v)) index.set(v, index.size);
+      }
       dictionary = [...index.keys()];
       const body = plainFloats(dictionary, o.leaf);
       const packed = compress(o.codec, body);
@@ -144,10 +155,7 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
     }
     const dataOffset = BigInt(w.offset);
     let uncompressedTotal = 0;
-    for (let p = 0, start = 0; start < reps.length; p++) {
-      let end = Math.min(reps.length, start + o.pageValues);
-      // v2 pages must hold whole rows
-      if (version === 2) while (end < reps.length && reps[end] !== 0) end++;
+    for (const [p, [start, end]] of pages.entries()) {
       const values = present.slice(start, end).filter((v): v is number => v !== undefined);
       const useDict = p < dictPages;
       const encoding = useDict ? dictEncoding : (o.encoding ?? 'PLAIN');
@@ -193,7 +201,6 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
         w.appendBytes(concat([repBytes, defBytes, packed]));
         uncompressedTotal += levels + valueBytes.length;
       }
-      start = end;
     }
     const embeddingChunk = {
       file_offset: BigInt(chunkStart),
