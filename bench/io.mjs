@@ -8,7 +8,8 @@
  * NumPy has no Parquet reader, and pyarrow is not assumed), text formats at `textRows` × d in
  * the spellings writers use: float32's shortest (pandas, our writers), np.savetxt's default
  * '%.18e', float64's shortest with a header and an id column (pandas' to_csv), fastText's .vec
- * (a word, then values with 4 decimals and a trailing blank) and JSON lines.
+ * (a word, then values with 4 decimals and a trailing blank), JSON lines, and Parquet again in
+ * the page layout pyarrow's defaults give.
  * Files are generated here (deterministic) and cached in `dataDir`.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +22,7 @@ import { rng, writeNpy } from './data.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-export async function ioSuite({ rows, textRows, d, reps, dataDir, python, runTimed, record, median }) {
+export async function ioSuite({ rows, textRows, d, only, reps, dataDir, python, runTimed, record, median }) {
   const { readEmbeddings, formatFloat32 } = require(path.join(ROOT, 'out/src/core/io'));
   const dir = path.join(dataDir, `io-${rows}-${textRows}-${d}`);
   mkdirSync(dir, { recursive: true });
@@ -38,6 +39,13 @@ export async function ioSuite({ rows, textRows, d, reps, dataDir, python, runTim
     { kind: 'npz', label: '.npz (np.savez_compressed)', n: rows, file: 'deflated.npz', make: (f) => writeNpz(f, binary(), rows, d, 6) },
     { kind: 'safetensors', label: '.safetensors F32', n: rows, file: 'x.safetensors', make: (f) => writeSafetensors(f, binary(), rows, d) },
     { kind: null, label: '.parquet list<float> + id', n: rows, file: 'x.parquet', make: (f) => writeParquet(f, binary(), rows, d) },
+    {
+      kind: null,
+      label: '.parquet pyarrow layout (v1 pages)',
+      n: textRows,
+      file: 'v1.parquet',
+      make: (f) => writeFileSync(f, writeLayout(Array.from({ length: textRows }, (_, i) => Array.from(values().subarray(i * d, (i + 1) * d))), PYARROW_LAYOUT)),
+    },
     { kind: 'csv', label: '.csv float32 shortest', n: textRows, file: 'f32.csv', make: (f) => writeText(f, textRows, (i) => row(values(), i, d, formatFloat32).join(',')) },
     { kind: 'csv', label: ".csv np.savetxt '%.18e'", n: textRows, file: 'e18.csv', make: (f) => writeText(f, textRows, (i) => row(values(), i, d, (v) => v.toExponential(18)).join(',')) },
     {
@@ -56,7 +64,7 @@ export async function ioSuite({ rows, textRows, d, reps, dataDir, python, runTim
     },
     { kind: 'jsonl', label: '.jsonl {"id", "embedding"}', n: textRows, file: 'x.jsonl', make: (f) => writeText(f, textRows, (i) => JSON.stringify({ id: `doc${i}`, embedding: row(values(), i, d, Number) })) },
   ];
-  for (const c of cases) {
+  for (const c of cases.filter((x) => only === undefined || x.label.includes(only))) {
     const file = path.join(dir, c.file);
     if (!existsSync(file)) {
       process.stdout.write(`  (writing ${c.file}…)\n`);
@@ -120,6 +128,18 @@ function writeSafetensors(file, values, rows, d) {
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
   writeFileSync(file, Buffer.concat([length, header, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)]));
+}
+
+/**
+ * The page layout pyarrow's defaults give a list<float> column: data page v1 of ~1 MiB (262 144
+ * levels), Snappy, one row group, a dictionary page with the first page dictionary-encoded
+ * (float32s are nearly all distinct, so the 1 MiB dictionary limit ends it there), PLAIN after.
+ * Written with the tests' layout writer (test/unit/parquet-layouts.ts), which hyparquet reads alike.
+ */
+const PYARROW_LAYOUT = { leaf: 'FLOAT', codec: 'SNAPPY', groupRows: 1 << 20, pageValues: 262_144, dictionaryPages: 1 };
+
+function writeLayout(rows, options) {
+  return require(path.join(ROOT, 'out/test/unit/parquet-layouts')).writeLayout(rows, options);
 }
 
 /** id (string) and embedding (list<float>), row groups of 10 000, as Hugging Face datasets write them. */

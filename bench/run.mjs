@@ -26,9 +26,10 @@
  *              bulge chasing) against the one-stage JS reduction and NumPy's eigvalsh, at
  *              --eig-dims (default 1024,2048,4096)
  *   io         reading an embedding file in each format (.npy, .npz stored/deflated, .safetensors,
- *              .parquet at --io-rows × 768; CSV in three spellings and JSON lines at --io-text-rows
- *              × 768) against NumPy's reader of the same file (np.load, np.loadtxt, json), values
- *              compared by hash (bench/io.mjs, bench/numpy_io.py)
+ *              .parquet at --io-rows × 768; CSV in three spellings, .vec, JSON lines and a Parquet
+ *              file in pyarrow's page layout at --io-text-rows × 768) against NumPy's reader of the
+ *              same file (np.load, np.loadtxt, json), values compared by hash (bench/io.mjs,
+ *              bench/numpy_io.py); --io-only TEXT keeps the files whose label contains TEXT
  *   panel      the results panel in headless Chromium: first chart and whole render after `show`
  *              for a real fit with --panel-pairs held-out pairs (default 100000; bench/panel.mjs)
  *
@@ -579,7 +580,7 @@ async function main() {
   if (SUITES.includes('scale')) await scaleSuite();
   if (SUITES.includes('lu')) await luSuite();
   if (SUITES.includes('eig')) await eigSuite();
-  if (SUITES.includes('io')) await ioSuite({ rows: Number(args['io-rows'] ?? 100000), textRows: Number(args['io-text-rows'] ?? 20000), d: 768, reps: REPS, dataDir: DATA, python, runTimed, record, median });
+  if (SUITES.includes('io')) await ioSuite({ rows: Number(args['io-rows'] ?? 100000), textRows: Number(args['io-text-rows'] ?? 20000), d: 768, only: args['io-only'], reps: REPS, dataDir: DATA, python, runTimed, record, median });
   if (SUITES.includes('panel')) await panelSuite({ pairs: Number(args['panel-pairs'] ?? 100000), reps: REPS, dataDir: DATA, dataPair, record, median, fmt });
 
   printTable(rows);
