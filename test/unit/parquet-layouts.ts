@@ -17,11 +17,13 @@ const { writeMetadata } = require('hyparquet-writer/src/metadata.js');
 const { snappyCompress } = require('hyparquet-writer/src/snappy.js');
 
 export type Leaf = 'FLOAT' | 'DOUBLE';
-export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI';
+export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD';
 
 export interface LayoutOptions {
   leaf: Leaf;
   codec: Codec;
+  /** Compresses a page for `codec` (required for ZSTD, which Node 20 cannot write: the fixture script passes the zstd tool). */
+  compressor?: (bytes: Uint8Array) => Uint8Array;
   /** Rows per row group. */
   groupRows: number;
   /** Level entries (values, nulls, empty lists) per data page; v1 pages may end inside a row. */
@@ -47,7 +49,9 @@ export interface LayoutOptions {
 /** A row: a list of numbers (null elements allowed), or null (a null list). */
 export type Row = (number | null)[] | null;
 
-function compress(codec: Codec, bytes: Uint8Array): Uint8Array {
+function compress(codec: Codec, bytes: Uint8Array, compressor?: (bytes: Uint8Array) => Uint8Array): Uint8Array {
+  if (compressor) return compressor(bytes);
+  if (codec === 'ZSTD') throw new Error('ZSTD pages need a compressor');
   if (codec === 'SNAPPY') return snappyCompress(bytes);
   if (codec === 'GZIP') return gzipSync(bytes);
   if (codec === 'BROTLI') return brotliCompressSync(bytes);
@@ -142,7 +146,7 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
       }
       dictionary = [...index.keys()];
       const body = plainFloats(dictionary, o.leaf);
-      const packed = compress(o.codec, body);
+      const packed = compress(o.codec, body, o.compressor);
       dictionaryOffset = BigInt(w.offset);
       writePageHeader(w, {
         type: 'DICTIONARY_PAGE',
@@ -172,7 +176,7 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
       const n = end - start;
       if (version === 1) {
         const body = concat([u32(repBytes.length), repBytes, u32(defBytes.length), defBytes, valueBytes]);
-        const packed = compress(o.codec, body);
+        const packed = compress(o.codec, body, o.compressor);
         writePageHeader(w, {
           type: 'DATA_PAGE',
           uncompressed_page_size: body.length - (o.understatePages ?? 0),
@@ -182,7 +186,7 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
         w.appendBytes(packed);
         uncompressedTotal += body.length;
       } else {
-        const packed = o.uncompressedValues ? valueBytes : compress(o.codec, valueBytes);
+        const packed = o.uncompressedValues ? valueBytes : compress(o.codec, valueBytes, o.compressor);
         const levels = repBytes.length + defBytes.length;
         writePageHeader(w, {
           type: 'DATA_PAGE_V2',

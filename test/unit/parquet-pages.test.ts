@@ -7,7 +7,7 @@
  * hand the chunk back, and readEmbeddings must then fail or succeed as before.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mulberry32 } from '../../src/core/pairs';
@@ -17,14 +17,15 @@ import { decompress } from '../../src/core/io/parquet';
 import { readFloatListChunk, type FloatListColumn } from '../../src/core/io/parquetPages';
 import { ThriftReader } from '../../src/core/io/parquetThrift';
 import { snappyDecompress } from '../../src/core/io/snappy';
-import { rejectsWith, tempDir } from './io-helpers';
+import { expected, fx, rejectsWith, tempDir } from './io-helpers';
 import { writeLayout, type LayoutOptions, type Row } from './parquet-layouts';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- ES modules, loaded as tests load them elsewhere */
 const hyparquet = require('hyparquet');
 const { parquetWriteBuffer } = require('hyparquet-writer');
 const { snappyCompress } = require('hyparquet-writer/src/snappy.js');
-const { gzipSync, brotliCompressSync } = require('node:zlib');
+const { gzipSync, gunzipSync, brotliCompressSync, brotliDecompressSync } = require('node:zlib');
+const { decompress: zstdDecompress } = require('fzstd');
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
@@ -45,7 +46,8 @@ function matrix(rows: number, cols: number, seed: number, repeats?: number): num
 /** What hyparquet reads: the embedding lists and ids. */
 async function oracle(bytes: Uint8Array, column = 'embedding'): Promise<{ rows: number[][]; ids: string[] }> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-  const objects = await hyparquet.parquetReadObjects({ file, compressors: { GZIP: (b: Uint8Array) => require('node:zlib').gunzipSync(b), BROTLI: (b: Uint8Array) => require('node:zlib').brotliDecompressSync(b) } });
+  const compressors = { GZIP: (b: Uint8Array) => gunzipSync(b), BROTLI: (b: Uint8Array) => brotliDecompressSync(b), ZSTD: (b: Uint8Array) => zstdDecompress(b) };
+  const objects = await hyparquet.parquetReadObjects({ file, compressors });
   return { rows: objects.map((o: Record<string, unknown>) => Array.from(o[column] as number[])), ids: objects.map((o: Record<string, unknown>) => String(o.id)) };
 }
 
@@ -201,6 +203,31 @@ describe('Parquet page decoder: layouts writers produce', () => {
       });
     }
   }
+});
+
+describe('Parquet page decoder: pyarrow-layout and ZSTD fixtures (scripts/gen-parquet-layout-fixtures.mjs)', () => {
+  const ids = expected.matrix.map((_, i) => `row${i}`);
+  for (const [file, round] of [
+    ['m_v1.parquet', Math.fround],
+    ['m_zstd.parquet', Math.fround],
+    ['m_zstd_v2.parquet', (v: number) => v],
+  ] as const) {
+    it(`${file}: read by the decoder, as hyparquet reads it`, async () => {
+      const bytes = new Uint8Array(readFileSync(fx(file)));
+      const rows = expected.matrix.map((r) => r.map(round));
+      assert.deepEqual((await oracle(bytes)).rows, rows);
+      const chunks = await decodeChunks(bytes);
+      assert.ok(chunks.length > 1 && chunks.every((c) => c !== undefined));
+      assert.deepEqual(chunks.flatMap((c) => c!), rows.flat());
+      const t = await readEmbeddings(fx(file));
+      assert.deepEqual(Array.from(t.matrix.data), rows.flat());
+      assert.deepEqual(t.ids, ids);
+    });
+  }
+  it('a ZSTD page that inflates to more than it declares: handed back, and refused', async () => {
+    assert.ok((await decodeChunks(new Uint8Array(readFileSync(fx('bad_zstd_size.parquet'))))).every((c) => c === undefined));
+    await rejectsWith(readEmbeddings(fx('bad_zstd_size.parquet')), 'format', 'bad_zstd_size.parquet', 'a ZSTD page inflates to more than the');
+  });
 });
 
 describe('Parquet page decoder: reading a chunk a window at a time', () => {

@@ -1,7 +1,7 @@
 /**
- * Parquet reader, via hyparquet (pure JS) with Node's zlib for GZIP and Brotli pages
- * (ZSTD / LZ4 pages would need hyparquet-compressors, which is not a dependency, and are
- * reported as unsupported). The embedding column's pages are decoded by parquetPages.ts
+ * Parquet reader, via hyparquet (pure JS) with Node's zlib for GZIP and Brotli pages and
+ * fzstd (pure JS) for ZSTD, Polars' default (LZ4 pages are reported as unsupported). The
+ * embedding column's pages are decoded by parquetPages.ts
  * when they have the usual shape (equal-length lists, no nulls), by hyparquet otherwise.
  *
  * The file is accessed through an AsyncBuffer over a FileHandle, so only the
@@ -16,6 +16,7 @@
  * FLOAT and FLOAT16 give float32 rows, DOUBLE gives float64.
  */
 import { brotliDecompressSync, unzipSync } from 'node:zlib';
+import { Decompress as ZstdStream } from 'fzstd';
 import type { AsyncBuffer, ColumnMetaData, Compressors, FileMetaData, RowGroup, SchemaTree } from 'hyparquet';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
@@ -107,7 +108,10 @@ function listLevels(path: SchemaTree[], leaf: LeafKind | undefined): FloatListCo
 
 // ---- decompression
 
-/** Page decompressors, for hyparquet and the page decoder: GZIP and Brotli through Node's zlib, Snappy in snappy.ts (faster than hyparquet's own). */
+/**
+ * Page decompressors, for hyparquet and the page decoder: GZIP and Brotli through Node's zlib
+ * (Node 20 has no Zstandard), ZSTD through fzstd, Snappy in snappy.ts (faster than hyparquet's own).
+ */
 const COMPRESSORS: Compressors = {
   SNAPPY: (input, size) => {
     const out = new Uint8Array(size);
@@ -117,7 +121,25 @@ const COMPRESSORS: Compressors = {
   // bounded by the page's declared size: a small page that inflates to gigabytes fails early
   GZIP: (input, size) => unzipSync(input, { maxOutputLength: Math.max(1, size) }),
   BROTLI: (input, size) => brotliDecompressSync(input, { maxOutputLength: Math.max(1, size) }),
+  ZSTD: zstdDecompress,
 };
+
+/**
+ * A ZSTD page into exactly `size` bytes, block by block: fzstd's one-call form into a given
+ * buffer stops silently where the buffer ends, and without one grows as far as the data says.
+ */
+function zstdDecompress(input: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  const stream = new ZstdStream((block) => {
+    if (at + block.length > size) throw new Error(`a ZSTD page inflates to more than the ${size} bytes it declares`);
+    out.set(block, at);
+    at += block.length;
+  });
+  stream.push(input, true);
+  if (at !== size) throw new Error(`a ZSTD page inflates to ${at} bytes, not the ${size} it declares`);
+  return out;
+}
 
 export const decompress: Decompress = (codec, input, size) => COMPRESSORS[codec as keyof Compressors]?.(input, size);
 
@@ -224,7 +246,7 @@ function wrap(e: unknown, path: string): LatentError {
   if (e instanceof LatentError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   if (/unsupported compression codec/i.test(msg)) {
-    return new LatentError('unsupported', `${msg} (only uncompressed, Snappy, GZIP and Brotli Parquet files can be read; rewrite with compression="snappy")`, path, { cause: e });
+    return new LatentError('unsupported', `${msg} (only uncompressed, Snappy, GZIP, Brotli and ZSTD Parquet files can be read; rewrite with compression="snappy")`, path, { cause: e });
   }
   return new LatentError('format', `cannot read Parquet: ${msg}`, path, { cause: e });
 }
