@@ -37,7 +37,12 @@ export interface LayoutOptions {
   pageVersion?: 1 | 2;
   /** v2 only: store the values uncompressed whatever the codec (is_compressed = false). */
   uncompressedValues?: boolean;
-  /** The list's nodes: optional group (LIST) > repeated group list > optional element by default. */
+  /**
+   * The list's nodes: 'three' (default), the standard optional group (LIST) > repeated group list >
+   * optional element; 'two', the legacy group (LIST) > repeated element; 'bare', a repeated
+   * field of floats at the top level.
+   */
+  listForm?: 'three' | 'two' | 'bare';
   requiredList?: boolean;
   requiredElement?: boolean;
   /** v1 pages declare this many bytes fewer than they inflate to, to write files that lie. */
@@ -100,7 +105,9 @@ function u32(n: number): Uint8Array {
 export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
   const version = o.pageVersion ?? 1;
   const dictEncoding = o.dictionaryEncoding ?? 'PLAIN_DICTIONARY';
-  const maxDef = (o.requiredList ? 0 : 1) + 1 + (o.requiredElement ? 0 : 1);
+  const form = o.listForm ?? 'three';
+  const listDef = form === 'bare' || o.requiredList ? 0 : 1; // an empty (or, bare, absent) list
+  const maxDef = listDef + 1 + (form === 'three' && !o.requiredElement ? 1 : 0);
   const defWidth = 32 - Math.clz32(maxDef);
   const w = new ByteWriter();
   w.appendBytes(new TextEncoder().encode('PAR1'));
@@ -114,7 +121,7 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
     for (const row of group) {
       if (row === null || row.length === 0) {
         reps.push(0);
-        defs.push(row === null ? 0 : maxDef - (o.requiredElement ? 1 : 2));
+        defs.push(row === null ? 0 : listDef);
         present.push(undefined);
         continue;
       }
@@ -211,7 +218,7 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
       meta_data: {
         type: o.leaf,
         encodings: [...new Set(['RLE', dictPages > 0 ? dictEncoding : 'PLAIN', o.encoding ?? 'PLAIN'])],
-        path_in_schema: ['embedding', 'list', 'element'],
+        path_in_schema: form === 'three' ? ['embedding', 'list', 'element'] : form === 'two' ? ['embedding', 'element'] : ['embedding'],
         codec: o.codec,
         num_values: BigInt(reps.length),
         total_uncompressed_size: BigInt(uncompressedTotal),
@@ -256,9 +263,17 @@ export function writeLayout(rows: Row[], o: LayoutOptions): Uint8Array {
     schema: [
       { name: 'schema', num_children: 2 },
       { name: 'id', type: 'BYTE_ARRAY', repetition_type: 'REQUIRED', converted_type: 'UTF8' },
-      { name: 'embedding', repetition_type: o.requiredList ? 'REQUIRED' : 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-      { name: 'element', type: o.leaf, repetition_type: o.requiredElement ? 'REQUIRED' : 'OPTIONAL' },
+      ...(form === 'bare'
+        ? [{ name: 'embedding', type: o.leaf, repetition_type: 'REPEATED' }]
+        : [
+            { name: 'embedding', repetition_type: o.requiredList ? 'REQUIRED' : 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+            ...(form === 'two'
+              ? [{ name: 'element', type: o.leaf, repetition_type: 'REPEATED' }]
+              : [
+                  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+                  { name: 'element', type: o.leaf, repetition_type: o.requiredElement ? 'REQUIRED' : 'OPTIONAL' },
+                ]),
+          ]),
     ],
     num_rows: BigInt(rowGroups.reduce((a, g) => a + Number(g.num_rows), 0)),
     row_groups: rowGroups,

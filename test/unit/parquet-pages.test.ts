@@ -156,6 +156,8 @@ describe('Parquet page decoder: layouts writers produce', () => {
     ['v1 one distinct value (dictionary bit width 0)', { pageValues: 100, dictionaryPages: 99 }, m.map((r) => r.map(() => 0.5))],
     ['v1 BYTE_STREAM_SPLIT', { pageValues: 33, encoding: 'BYTE_STREAM_SPLIT' }, m],
     ['v1 required list and element', { pageValues: 45, requiredList: true, requiredElement: true }, m],
+    ['v1 legacy 2-level list (group > repeated element)', { pageValues: 45, listForm: 'two' }, m],
+    ['v2 bare repeated field', { pageValues: 45, listForm: 'bare', pageVersion: 2 }, m],
     ['v1 one value per row', { pageValues: 10 }, m.map((r) => r.slice(0, 1))],
     ['v2 values stored uncompressed (is_compressed false)', { pageValues: 40, pageVersion: 2, uncompressedValues: true }, m],
     ['v2 dictionary then BYTE_STREAM_SPLIT', { pageValues: 40, pageVersion: 2, dictionaryPages: 2, encoding: 'BYTE_STREAM_SPLIT' }, repeated],
