@@ -156,7 +156,6 @@ async function readEmbeddingChunk(
   emb: ColumnInfo,
   rows: number,
   slots: number,
-  decompress: Decompress,
   into: { values: FloatArray; offset: number; cols: number } | undefined,
 ) {
   const meta = chunks.find((c) => c.meta_data?.path_in_schema[0] === emb.name)?.meta_data;
@@ -342,7 +341,7 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
         }
       }
       // The embedding column by the page decoder when it can; hyparquet reads the rest.
-      const fast = await readEmbeddingChunk(src, rg.columns, emb, groupRows, embeddingSlots, decompress, out && { values: out, offset: row * cols, cols });
+      const fast = await readEmbeddingChunk(src, rg.columns, emb, groupRows, embeddingSlots, out && { values: out, offset: row * cols, cols });
       // Column chunks as decoded (onChunk), not row objects: their length is what the pages hold.
       const chunks = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
       const columns = fast ? wanted.filter((c) => c !== emb!.name) : wanted;
