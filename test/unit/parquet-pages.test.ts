@@ -74,8 +74,8 @@ async function decodeChunks(bytes: Uint8Array, column = 'embedding', read?: { fi
     const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
     const src = read ? await FileSource.open(read.file) : new MemorySource(bytes);
     try {
-      const args = [start, Number(meta.total_compressed_size), Number(meta.num_values), Number(rg.num_rows), levels, meta.codec, decompress] as const;
-      const r = await readFloatListChunk(src, ...args, undefined, read?.windowBytes);
+      const extent = { start, length: Number(meta.total_compressed_size), totalValues: Number(meta.num_values), rows: Number(rg.num_rows), codec: meta.codec };
+      const r = await readFloatListChunk(src, extent, levels, decompress, { windowBytes: read?.windowBytes });
       out.push(r && Array.from(r.values));
     } finally {
       if (src instanceof FileSource) await src.close();
@@ -243,6 +243,66 @@ describe('Parquet page decoder: reading a chunk a window at a time', () => {
       for (const windowBytes of [1, 7, 100, 333, 1 << 20]) {
         assert.deepEqual(await decodeChunks(bytes, 'embedding', { file, windowBytes }), whole, `window ${windowBytes}`);
       }
+    }
+  });
+});
+
+describe('Parquet page decoder: cancellation', () => {
+  it('a read cancelled inside a row group stops at the next read of its pages', async () => {
+    // one row group of 200 × 64 float32 in pages of ~4 KB; the source aborts after its second read
+    const bytes = writeLayout(matrix(200, 64, 12), { leaf: 'FLOAT', codec: 'SNAPPY', groupRows: 200, pageValues: 1024 });
+    const file = write('cancel.parquet', bytes);
+    const controller = new AbortController();
+    let reads = 0;
+    const readInto = FileSource.prototype.readInto;
+    FileSource.prototype.readInto = async function (this: FileSource, position: number, target: Uint8Array) {
+      if (++reads === 2) controller.abort();
+      return readInto.call(this, position, target);
+    };
+    try {
+      // windows of 4 KB through the reader's own path need a file far larger than its 8 MB window,
+      // so the decoder is driven here with small windows and the reader's cancellation check
+      const src = await FileSource.open(file);
+      try {
+        const meta = hyparquet.parquetMetadata(bytes.slice().buffer).row_groups[0].columns[1].meta_data;
+        const extent = { start: Number(meta.data_page_offset), length: Number(meta.total_compressed_size), totalValues: Number(meta.num_values), rows: 200, codec: meta.codec };
+        const cancelled = () => {
+          if (controller.signal.aborted) throw new Error('cancelled');
+        };
+        await assert.rejects(readFloatListChunk(src, extent, { leaf: 'float', maxDefinition: 3, maxRepetition: 1 }, decompress, { beforeRead: cancelled, windowBytes: 4096 }), /cancelled/);
+        assert.equal(reads, 2);
+      } finally {
+        await src.close();
+      }
+    } finally {
+      FileSource.prototype.readInto = readInto;
+    }
+  });
+});
+
+describe('Parquet reader: cancellation inside a row group', () => {
+  it('readEmbeddings stops before the decoder reads the chunk when cancelled after the page check', async () => {
+    const bytes = writeLayout(matrix(50, 8, 13), { leaf: 'FLOAT', codec: 'SNAPPY', groupRows: 50, pageValues: 100 });
+    const file = write('cancel-reader.parquet', bytes);
+    const meta = hyparquet.parquetMetadata(bytes.slice().buffer).row_groups[0].columns[1].meta_data;
+    const controller = new AbortController();
+    const { read, readInto } = FileSource.prototype;
+    let chunkReads = 0;
+    // the page-header check reads through read(); the decoder through readInto()
+    FileSource.prototype.read = function (this: FileSource, position: number, length: number) {
+      const chunkStart = Number(meta.data_page_offset);
+      if (position >= chunkStart && position < chunkStart + Number(meta.total_compressed_size)) controller.abort();
+      return read.call(this, position, length);
+    };
+    FileSource.prototype.readInto = function (this: FileSource, position: number, target: Uint8Array) {
+      chunkReads++;
+      return readInto.call(this, position, target);
+    };
+    try {
+      await rejectsWith(readEmbeddings(file, { signal: controller.signal }), 'cancelled', 'cancel-reader.parquet');
+      assert.equal(chunkReads, 0);
+    } finally {
+      Object.assign(FileSource.prototype, { read, readInto });
     }
   });
 });

@@ -148,7 +148,7 @@ export const decompress: Decompress = (codec, input, size) => COMPRESSORS[codec 
  * `slots` values (level entries) as their headers say: its values, or undefined when the chunk
  * is not of the shape that decoder reads, or (after the first group) its rows are not
  * `into.cols` long, so hyparquet reads it and names what is wrong. After the first group the
- * values go straight into the result (`into`).
+ * values go straight into the result (`into`). `beforeRead` throws when reading is cancelled.
  */
 async function readEmbeddingChunk(
   src: FileSource,
@@ -157,12 +157,14 @@ async function readEmbeddingChunk(
   rows: number,
   slots: number,
   into: { values: FloatArray; offset: number; cols: number } | undefined,
+  beforeRead: () => void,
 ) {
   const meta = chunks.find((c) => c.meta_data?.path_in_schema[0] === emb.name)?.meta_data;
   if (!meta || !emb.levels || (into && slots !== rows * into.cols)) return undefined;
   // the chunk's extent and its pages' value count (bounded by maxValues) were checked by checkPages
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-  return readFloatListChunk(src, start, Number(meta.total_compressed_size), slots, rows, emb.levels, meta.codec, decompress, into);
+  const extent = { start, length: Number(meta.total_compressed_size), totalValues: slots, rows, codec: meta.codec };
+  return readFloatListChunk(src, extent, emb.levels, decompress, { into, beforeRead });
 }
 
 // ---- page-header pre-scan
@@ -327,6 +329,7 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
     let nonFinite = 0;
     const toText = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
 
+    const cancelled = () => throwIfCancelled(options.signal, path);
     let groupStart = 0;
     for (const [g, rg] of metadata.row_groups.entries()) {
       throwIfCancelled(options.signal, path);
@@ -341,7 +344,7 @@ export async function readParquet(path: string, options: ReadOptions = {}): Prom
         }
       }
       // The embedding column by the page decoder when it can; hyparquet reads the rest.
-      const fast = await readEmbeddingChunk(src, rg.columns, emb, groupRows, embeddingSlots, out && { values: out, offset: row * cols, cols });
+      const fast = await readEmbeddingChunk(src, rg.columns, emb, groupRows, embeddingSlots, out && { values: out, offset: row * cols, cols }, cancelled);
       // Column chunks as decoded (onChunk), not row objects: their length is what the pages hold.
       const chunks = new Map<string, { start: number; data: ArrayLike<unknown> }[]>();
       const columns = fast ? wanted.filter((c) => c !== emb!.name) : wanted;

@@ -380,28 +380,44 @@ const WINDOW = 8 * 1024 * 1024;
 /** Page headers are small; one larger than this is taken to be corrupt. */
 const MAX_HEADER = 16 * 1024 * 1024;
 
+/** Where a column chunk lies and what its metadata and page headers declare. */
+export interface ChunkExtent {
+  /** Its bytes: [start, start + length) of the source. */
+  start: number;
+  length: number;
+  /** Level entries its data pages declare in all. */
+  totalValues: number;
+  /** Rows of its row group. */
+  rows: number;
+  /** hyparquet's codec name. */
+  codec: string;
+}
+
+export interface ChunkReadOptions {
+  /** Write the values to into.values[into.offset …] instead of a new array. */
+  into?: { values: FloatArray; offset: number };
+  /** Called before each read; throws to stop (cancellation). */
+  beforeRead?: () => void;
+  /** Bytes read at a time; only tests change it, to make pages and headers straddle reads. */
+  windowBytes?: number;
+}
+
 /**
- * The `rows` rows of one column chunk ([start, start + length) in `src`, whose data pages
- * declare `totalValues` level entries in all) as a row-major array of rows × cols values, every row's
- * list having cols values; undefined when the chunk is not of the shape this decoder reads (see
- * the top of this file). Reads the chunk a window at a time. With `into`, the values go to
- * into.values[into.offset …] when rows × cols fit there (otherwise undefined is returned, with
- * nothing written), and that array is returned; values past what was decoded may have been
- * written when undefined is returned.
+ * The rows of one column chunk as a row-major array of rows × cols values, every row's list
+ * having cols values; undefined when the chunk is not of the shape this decoder reads (see the
+ * top of this file). Reads the chunk a window at a time. With `into`, the values go there when
+ * rows × cols fit (otherwise undefined is returned, with nothing written), and that array is
+ * returned; values past what was decoded may have been written when undefined is returned.
  */
 export async function readFloatListChunk(
   src: ByteSource,
-  start: number,
-  length: number,
-  totalValues: number,
-  rows: number,
+  chunk: ChunkExtent,
   column: FloatListColumn,
-  codec: string,
   decompress: Decompress,
-  into?: { values: FloatArray; offset: number },
-  /** Bytes read at a time; only tests change it, to make pages and headers straddle reads. */
-  windowBytes = WINDOW,
+  options: ChunkReadOptions = {},
 ): Promise<{ cols: number; values: FloatArray } | undefined> {
+  const { start, length, totalValues, rows, codec } = chunk;
+  const { into, beforeRead, windowBytes = WINDOW } = options;
   if (column.maxRepetition !== 1 || column.maxDefinition < 1 || rows < 1) return undefined;
   if (!Number.isSafeInteger(totalValues) || totalValues === 0 || totalValues % rows !== 0) return undefined;
   if (into && into.offset + totalValues > into.values.length) return undefined;
@@ -414,6 +430,7 @@ export async function readFloatListChunk(
   /** Bytes [from, from + n) of the file, from the window when it holds them. */
   const bytes = async (from: number, n: number): Promise<Uint8Array> => {
     if (from < windowStart || from + n > windowStart + window.length) {
+      beforeRead?.();
       const size = Math.min(end - from, Math.max(n, windowBytes));
       if (src.readInto) {
         if (buffer.length < size) buffer = new Uint8Array(size);
