@@ -15,7 +15,7 @@ import { readEmbeddings } from '../../src/core/io';
 import { FileSource, MemorySource } from '../../src/core/io/common';
 import { decompress } from '../../src/core/io/parquet';
 import { readFloatListChunk, type FloatListColumn } from '../../src/core/io/parquetPages';
-import { ThriftReader } from '../../src/core/io/parquetThrift';
+import { readPageHeader } from '../../src/core/io/parquetThrift';
 import { snappyDecompress } from '../../src/core/io/snappy';
 import { expected, fx, rejectsWith, tempDir } from './io-helpers';
 import { writeLayout, type LayoutOptions, type Row } from './parquet-layouts';
@@ -353,9 +353,7 @@ describe('Parquet page decoder: what it hands back to hyparquet', () => {
     const file = bytes.slice().buffer;
     const meta = hyparquet.parquetMetadata(file).row_groups[0].columns.find((c: { meta_data: { path_in_schema: string[] } }) => c.meta_data.path_in_schema[0] === 'embedding').meta_data;
     // the page's first Snappy tag (after its header and the length preamble) becomes a copy from before the start
-    const header = new ThriftReader(bytes.subarray(Number(meta.data_page_offset)));
-    header.struct();
-    let at = Number(meta.data_page_offset) + header.pos;
+    let at = Number(meta.data_page_offset) + readPageHeader(bytes.subarray(Number(meta.data_page_offset))).headerLength;
     while (bytes[at] & 0x80) at++;
     const broken = bytes.slice();
     broken.set([0x02 | (10 << 2), 0xff, 0xff], at + 1);

@@ -21,7 +21,7 @@ import type { AsyncBuffer, ColumnMetaData, Compressors, FileMetaData, RowGroup, 
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
 import { readFloatListChunk, type Decompress, type FloatListColumn } from './parquetPages';
-import { NeedMore, ThriftReader } from './parquetThrift';
+import { NeedMore, PAGE_DATA, PAGE_DATA_V2, PAGE_DICTIONARY, PAGE_INDEX, readPageHeader, type PageHeader } from './parquetThrift';
 import { snappyDecompress } from './snappy';
 import { checkFinite, checkMaxRows, checkMaxValues, DEFAULT_MAX_VALUES, describeNonFinite, throwIfCancelled, withFile, withNonFinite, type FileSource } from './common';
 import type { EmbeddingTable, ReadOptions } from './types';
@@ -185,51 +185,43 @@ async function checkPages(src: FileSource, meta: ColumnMetaData, column: string,
   }
   const end = start + length;
   let slots = 0;
-  const int = (m: Map<number, unknown> | undefined, id: number, what: string): number => {
-    const v = m?.get(id);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`page header without a valid ${what}`);
+  const valid = (v: number, what: string): number => {
+    if (Number.isNaN(v)) throw bad(`page header without a valid ${what}`);
     return v;
   };
   try {
     // Headers only: each is read in a small window (grown if a header is larger), the pages are skipped.
     for (let pos = start; pos < end - 1; ) {
-      let h: Map<number, number | Map<number, unknown>> | undefined;
-      let headerLength = 0;
+      let h: PageHeader | undefined;
       for (let window = 4096; h === undefined; window *= 16) {
-        const r = new ThriftReader(await src.read(pos, Math.min(window, end - pos)));
+        const bytes = await src.read(pos, Math.min(window, end - pos));
         try {
-          h = r.struct();
-          headerLength = r.pos;
+          h = readPageHeader(bytes);
         } catch (e) {
           if (!(e instanceof NeedMore) || window >= end - pos || window > MAX_PAGE_HEADER) throw e;
         }
       }
-      const type = int(h, 1, 'page type');
-      int(h, 2, 'uncompressed size');
-      const size = int(h, 3, 'compressed size');
-      if (pos + headerLength + size > end) throw bad('a page runs past the end of its column chunk');
-      const sub = (id: number): Map<number, unknown> | undefined => {
-        const v = h!.get(id);
-        return v instanceof Map ? v : undefined;
-      };
-      if (type === 0) {
-        slots += int(sub(5), 1, 'data page value count');
-        int(sub(5), 2, 'data page encoding');
-      } else if (type === 2) {
-        int(sub(7), 1, 'dictionary size');
-      } else if (type === 3) {
-        const v2 = sub(8);
-        const values = int(v2, 1, 'data page value count');
-        if (int(v2, 2, 'null count') > values) throw bad('a page has more nulls than values');
-        int(v2, 3, 'data page row count');
-        int(v2, 4, 'data page encoding');
-        if (int(v2, 5, 'definition levels length') + int(v2, 6, 'repetition levels length') > size) throw bad('level lengths exceed the page');
+      const type = valid(h.type, 'page type');
+      valid(h.uncompressedSize, 'uncompressed size');
+      const size = valid(h.compressedSize, 'compressed size');
+      if (pos + h.headerLength + size > end) throw bad('a page runs past the end of its column chunk');
+      if (type === PAGE_DATA) {
+        slots += valid(h.numValues, 'data page value count');
+        valid(h.encoding, 'data page encoding');
+      } else if (type === PAGE_DICTIONARY) {
+        valid(h.numValues, 'dictionary size');
+      } else if (type === PAGE_DATA_V2) {
+        const values = valid(h.numValues, 'data page value count');
+        if (valid(h.numNulls, 'null count') > values) throw bad('a page has more nulls than values');
+        valid(h.numRows, 'data page row count');
+        valid(h.encoding, 'data page encoding');
+        if (valid(h.definitionLength, 'definition levels length') + valid(h.repetitionLength, 'repetition levels length') > size) throw bad('level lengths exceed the page');
         slots += values;
-      } else if (type !== 1) {
+      } else if (type !== PAGE_INDEX) {
         throw bad(`unknown page type ${type}`);
       }
       if (slots > maxSlots) throw bad(`its pages hold more than ${maxSlots} values (maxValues)`);
-      pos += headerLength + size;
+      pos += h.headerLength + size;
     }
   } catch (e) {
     if (e instanceof RangeError) throw bad(e.message);

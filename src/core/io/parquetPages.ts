@@ -15,7 +15,7 @@
 import type { FloatArray } from '../matrix';
 import { halfToNumber } from './float16';
 import type { ByteSource } from './common';
-import { NeedMore, ThriftReader } from './parquetThrift';
+import { NeedMore, PAGE_DATA, PAGE_DATA_V2, PAGE_DICTIONARY, PAGE_INDEX, readPageHeader, type PageHeader } from './parquetThrift';
 import { snappyDecompress } from './snappy';
 
 export type FloatLeaf = 'float' | 'double' | 'float16';
@@ -31,11 +31,7 @@ export interface FloatListColumn {
 /** `size` bytes decompressed from `input` by `codec` (hyparquet's codec name, other than Snappy), or undefined when the codec is not at hand. */
 export type Decompress = (codec: string, input: Uint8Array, size: number) => Uint8Array | undefined;
 
-// Thrift enum values (parquet.thrift)
-const PAGE_DATA = 0;
-const PAGE_INDEX = 1;
-const PAGE_DICTIONARY = 2;
-const PAGE_DATA_V2 = 3;
+// Encoding (parquet.thrift)
 const PLAIN = 0;
 const PLAIN_DICTIONARY = 2;
 const RLE = 3;
@@ -44,65 +40,25 @@ const BYTE_STREAM_SPLIT = 9;
 
 const BYTES: Record<FloatLeaf, number> = { float: 4, double: 8, float16: 2 };
 
-interface Page {
-  type: number;
-  headerLength: number;
-  compressedSize: number;
-  uncompressedSize: number;
-  numValues: number;
-  encoding: number;
-  /** Data page v1: the levels' encodings. */
-  definitionEncoding: number;
-  repetitionEncoding: number;
-  /** Data page v2. */
-  numNulls: number;
-  definitionLength: number;
-  repetitionLength: number;
-  compressed: boolean;
-}
 
-/**
- * The page header at the start of `bytes`, or undefined when a field this decoder needs is
- * missing or invalid. Throws NeedMore when the header runs past `bytes`.
- */
-function readPageHeader(bytes: Uint8Array): Page | undefined {
-  const intField = (m: Map<number, unknown> | undefined, id: number, fallback?: number): number => {
-    const v = m?.get(id) ?? fallback;
-    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : NaN;
-  };
-  const r = new ThriftReader(bytes);
-  let h: Map<number, number | Map<number, unknown>>;
+/** The page header at the start of `bytes`, or undefined when a field this decoder needs is missing or invalid; NeedMore when it runs past them. */
+function pageHeader(bytes: Uint8Array): PageHeader | undefined {
+  let page: PageHeader;
   try {
-    h = r.struct();
+    page = readPageHeader(bytes);
   } catch (e) {
-    if (e instanceof NeedMore) throw e;
-    if (e instanceof RangeError) return undefined;
-    throw e;
+    if (e instanceof NeedMore || !(e instanceof RangeError)) throw e;
+    return undefined;
   }
-  const sub = (id: number): Map<number, unknown> | undefined => {
-    const v = h.get(id);
-    return v instanceof Map ? v : undefined;
-  };
-  const v1 = sub(5);
-  const v2 = sub(8);
-  const dict = sub(7);
-  const page: Page = {
-    type: intField(h, 1),
-    headerLength: r.pos,
-    uncompressedSize: intField(h, 2),
-    compressedSize: intField(h, 3),
-    numValues: intField(v1 ?? v2 ?? dict, 1),
-    encoding: intField(v1 ?? dict, 2, v2 ? intField(v2, 4) : undefined),
-    definitionEncoding: v1 ? intField(v1, 3) : RLE,
-    repetitionEncoding: v1 ? intField(v1, 4) : RLE,
-    numNulls: v2 ? intField(v2, 2) : 0,
-    definitionLength: v2 ? intField(v2, 5) : 0,
-    repetitionLength: v2 ? intField(v2, 6) : 0,
-    compressed: v2 ? intField(v2, 7, 1) !== 0 : true,
-  };
-  if (Number.isNaN(page.compressedSize)) return undefined;
-  if (page.type !== PAGE_INDEX && Object.values(page).some((v) => typeof v === 'number' && Number.isNaN(v))) return undefined;
-  return page;
+  const needed =
+    page.type === PAGE_DATA
+      ? [page.numValues, page.encoding, page.definitionEncoding, page.repetitionEncoding]
+      : page.type === PAGE_DATA_V2
+        ? [page.numValues, page.numNulls, page.encoding, page.definitionLength, page.repetitionLength]
+        : page.type === PAGE_DICTIONARY
+          ? [page.numValues, page.encoding]
+          : [];
+  return [page.compressedSize, page.uncompressedSize, ...needed].some(Number.isNaN) ? undefined : page;
 }
 
 /** Receives the runs of an RLE / bit-packed hybrid stream; false stops the decoding. */
@@ -315,7 +271,7 @@ class ChunkDecoder {
   }
 
   /** One page's bytes (after its header). */
-  page(page: Page, raw: Uint8Array): boolean {
+  page(page: PageHeader, raw: Uint8Array): boolean {
     const leaf = this.column.leaf;
     if (page.type === PAGE_INDEX) return true;
     if (page.type === PAGE_DICTIONARY) {
@@ -443,11 +399,11 @@ export async function readFloatListChunk(
     return window.subarray(from - windowStart, from - windowStart + n);
   };
   for (let pos = start; pos < end - 1; ) {
-    let page: Page | undefined;
+    let page: PageHeader | undefined;
     for (let want = 4096; ; want *= 16) {
       const head = await bytes(pos, Math.min(want, end - pos));
       try {
-        page = readPageHeader(head);
+        page = pageHeader(head);
         break;
       } catch (e) {
         if (!(e instanceof NeedMore) || head.length >= end - pos || want > MAX_HEADER) return undefined;

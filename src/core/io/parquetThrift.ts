@@ -1,14 +1,14 @@
 /**
- * A minimal Thrift compact-protocol reader for Parquet page headers, written here because
+ * Parquet page headers, read with a minimal Thrift compact-protocol reader. Written here because
  * hyparquet trusts page headers: a header missing repetition_levels_byte_length sent its
  * level decoder into an endless loop on NaN offsets (a 1-KB file hung the process), and
- * num_values sizes its arrays. parquet.ts checks each column chunk's headers with it before
- * hyparquet decodes it; parquetPages.ts reads the headers of the pages it decodes itself.
+ * num_values sizes its arrays. parquet.ts checks each column chunk's headers with
+ * readPageHeader before hyparquet decodes it; parquetPages.ts reads the pages it decodes itself.
  */
 /** The header continues past the bytes at hand. */
 export class NeedMore extends RangeError {}
 
-export class ThriftReader {
+class ThriftReader {
   pos = 0;
   constructor(private readonly b: Uint8Array) {}
   byte(): number {
@@ -91,3 +91,67 @@ export class ThriftReader {
   }
 }
 
+
+// PageType (parquet.thrift)
+export const PAGE_DATA = 0;
+export const PAGE_INDEX = 1;
+export const PAGE_DICTIONARY = 2;
+export const PAGE_DATA_V2 = 3;
+
+/**
+ * A page header's fields, each NaN when absent or not a non-negative safe integer; the fields of
+ * another page type than `type`'s are NaN too.
+ */
+export interface PageHeader {
+  type: number;
+  /** Bytes the header itself takes. */
+  headerLength: number;
+  uncompressedSize: number;
+  compressedSize: number;
+  /** Data pages: level entries (values and nulls); dictionary pages: dictionary entries. */
+  numValues: number;
+  encoding: number;
+  /** Data page v1: the levels' encodings. */
+  definitionEncoding: number;
+  repetitionEncoding: number;
+  /** Data page v2. */
+  numNulls: number;
+  numRows: number;
+  definitionLength: number;
+  repetitionLength: number;
+  /** Data page v2: whether the values are compressed (is_compressed, true when absent). */
+  compressed: boolean;
+}
+
+/** The page header at the start of `bytes`. Throws NeedMore when it runs past them, RangeError when it is malformed. */
+export function readPageHeader(bytes: Uint8Array): PageHeader {
+  const r = new ThriftReader(bytes);
+  const h = r.struct();
+  const int = (m: Map<number, unknown> | undefined, id: number, fallback = NaN): number => {
+    const v = m === undefined ? NaN : (m.get(id) ?? fallback);
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : NaN;
+  };
+  const type = int(h, 1);
+  const sub = (id: number, pageType: number): Map<number, unknown> | undefined => {
+    const v = h.get(id);
+    return type === pageType && v instanceof Map ? v : undefined;
+  };
+  const v1 = sub(5, PAGE_DATA);
+  const dictionary = sub(7, PAGE_DICTIONARY);
+  const v2 = sub(8, PAGE_DATA_V2);
+  return {
+    type,
+    headerLength: r.pos,
+    uncompressedSize: int(h, 2),
+    compressedSize: int(h, 3),
+    numValues: int(v1 ?? dictionary ?? v2, 1),
+    encoding: v2 ? int(v2, 4) : int(v1 ?? dictionary, 2),
+    definitionEncoding: int(v1, 3),
+    repetitionEncoding: int(v1, 4),
+    numNulls: int(v2, 2),
+    numRows: int(v2, 3),
+    definitionLength: int(v2, 5),
+    repetitionLength: int(v2, 6),
+    compressed: int(v2, 7, 1) !== 0,
+  };
+}
