@@ -5,7 +5,7 @@
  * and the problem. Fixtures: scripts/gen-format-fixtures.py, scripts/gen-parquet-fixtures.mjs.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { zipSync } from 'fflate';
@@ -414,6 +414,27 @@ describe('json / jsonl', () => {
       const d = path.join(dir, 'nan.jsonl');
       writeFileSync(d, '[1, 2]\n[NaN, 2]\n');
       await rejectsWith(readEmbeddings(d), 'value', 'nan.jsonl', 'line 2 contains NaN');
+    } finally {
+      cleanup();
+    }
+  });
+  it('refuses a .json document larger than one string can hold before reading it, naming formats that stream', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      // sparse: 600 MiB that take no disk, and are never read
+      const big = path.join(dir, 'big.json');
+      writeFileSync(big, '[');
+      truncateSync(big, 600 * 2 ** 20);
+      const fsp = require('node:fs/promises') as { readFile: (...args: unknown[]) => Promise<unknown> };
+      const readFile = fsp.readFile;
+      let reads = 0;
+      fsp.readFile = (...args: unknown[]) => (reads++, readFile(...args));
+      try {
+        await rejectsWith(readEmbeddings(big), 'unsupported', 'big.json', 'the file is 600 MiB', 'parsed in one piece', '.jsonl');
+      } finally {
+        fsp.readFile = readFile;
+      }
+      assert.equal(reads, 0, 'refused from its size, not read');
     } finally {
       cleanup();
     }

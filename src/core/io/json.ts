@@ -21,7 +21,8 @@
  * Values are returned as float64 (text has arbitrary precision). Python's NaN /
  * Infinity tokens (not JSON) are refused, or with `allowNonFinite` read as numbers.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { readFile, stat } from 'node:fs/promises';
 import { LatentError } from '../errors';
 import { checkMaxRows, checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled, withNonFinite } from './common';
 import { readLineBatches } from './lines';
@@ -186,13 +187,31 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
   return withNonFinite(table, options, sink.nonFinite);
 }
 
+/**
+ * A .json document is parsed in one piece, and V8 holds at most this many UTF-16 code units in
+ * one string (2²⁹ − 24, 512 MiB of ASCII): a larger file is refused before it is read, with the
+ * formats that stream named (JSON lines are read line by line).
+ */
+const MAX_JSON_TEXT = constants.MAX_STRING_LENGTH;
+
+function tooLarge(bytes: number, path: string): LatentError {
+  return new LatentError(
+    'unsupported',
+    `the file is ${Math.round(bytes / 2 ** 20)} MiB; a .json document is parsed in one piece, and Node holds at most ${Math.round(MAX_JSON_TEXT / 2 ** 20)} MiB of text in one string: save it as JSON lines (.jsonl, one row per line), .npy or Parquet`,
+    path,
+  );
+}
+
 export async function readJson(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
+  const bytes = (await stat(path)).size;
+  if (bytes > MAX_JSON_TEXT) throw tooLarge(bytes, path);
   let text: string;
   try {
     // JSON text is UTF-8 (RFC 8259); strict decoding keeps invalid bytes from becoming U+FFFD ids.
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await readFile(path));
   } catch (e) {
     if (e instanceof TypeError) throw new LatentError('format', 'the file is not valid UTF-8 text (save it as UTF-8)', path);
+    if ((e as { code?: string }).code === 'ERR_STRING_TOO_LONG') throw tooLarge(bytes, path); // grew since the stat
     throw e;
   }
   throwIfCancelled(options.signal, path);
