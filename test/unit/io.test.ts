@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { zipSync } from 'fflate';
 import { readEmbeddings, supportedExtensions, writeNpy, type ReadOptions } from '../../src/core/io';
+import { readJson } from '../../src/core/io/json';
+import type { LatentError } from '../../src/core/errors';
 import { readDelimited, splitCsv } from '../../src/core/io/delimited';
 import { parsePyLiteral, PyDict, PyTuple } from '../../src/core/io/pyliteral';
 import { halfToNumber, numberToHalf } from '../../src/core/io/float16';
@@ -418,23 +420,84 @@ describe('json / jsonl', () => {
       cleanup();
     }
   });
-  it('refuses a .json document larger than one string can hold before reading it, naming formats that stream', async () => {
+  it('refuses a .json object larger than one string can hold before reading it, naming formats that stream', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      // sparse: 600 MiB that take no disk, and are never read
+      // sparse: 600 MiB that take no disk; only the first bytes are read
       const big = path.join(dir, 'big.json');
-      writeFileSync(big, '[');
+      writeFileSync(big, ' {');
       truncateSync(big, 600 * 2 ** 20);
       const fsp = require('node:fs/promises') as { readFile: (...args: unknown[]) => Promise<unknown> };
       const readFile = fsp.readFile;
       let reads = 0;
       fsp.readFile = (...args: unknown[]) => (reads++, readFile(...args));
       try {
-        await rejectsWith(readEmbeddings(big), 'unsupported', 'big.json', 'the file is 600 MiB', 'parsed in one piece', '.jsonl');
+        await rejectsWith(readEmbeddings(big), 'unsupported', 'big.json', 'the file is 600 MiB and not an array', 'parsed in one piece', '.jsonl');
       } finally {
         fsp.readFile = readFile;
       }
-      assert.equal(reads, 0, 'refused from its size, not read');
+      assert.equal(reads, 0, 'refused from its first bytes, not read');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('json: a top-level array too large for one string, read element by element', () => {
+  // readJson's third argument is the size from which it streams (512 MiB in use); 0 streams every file
+  const STREAM = 0;
+  const both = async (file: string, options: ReadOptions = {}) => [await readJson(file, options), await readJson(file, options, STREAM)] as const;
+  it('reads the array fixtures as the whole-document parse does', async () => {
+    for (const file of ['m_arrays.json', 'm_objects.json']) {
+      const [whole, streamed] = await both(fx(file));
+      assert.deepEqual(streamed, whole, file);
+    }
+    const { dir, cleanup } = tempDir();
+    try {
+      // strings holding brackets, commas, escaped quotes; a byte order mark, blanks and newlines around
+      const tricky = path.join(dir, 'tricky.json');
+      writeFileSync(tricky, '\ufeff \n[ {"id": "a]\\"},[", "embedding": [1, 2], "label": "x,y"} ,\n{"id": "b\\\\", "embedding": [3, 4.5], "label": null}\n ]\n');
+      const [whole, streamed] = await both(tricky);
+      assert.deepEqual(whole.ids, ['a]"},[', 'b\\']);
+      assert.deepEqual(streamed, whole);
+      const nan = path.join(dir, 'nan.json');
+      writeFileSync(nan, '[[1, NaN], [Infinity, 2]]');
+      const [a, b] = await both(nan, { allowNonFinite: true });
+      assert.deepEqual(b, a);
+      assert.equal(b.nonFinite, 2);
+    } finally {
+      cleanup();
+    }
+  });
+  it('refuses what the whole-document parse refuses, naming the element', async () => {
+    const { dir, cleanup } = tempDir();
+    const cases: [string, string, string, ...string[]][] = [
+      ['[[1, 2], [3, "x"]]', 'value', 'element 1, value 1', 'not a number'],
+      ['[[1, 2], [3]]', 'shape', 'element 1 has 1 values, expected 2'],
+      ['[[1, 2], [NaN, 1]]', 'value', 'element 1 contains NaN'],
+      ['[[1, 2],, [3, 4]]', 'format', 'element 1: invalid JSON'],
+      ['[[1, 2], [3, 4],]', 'format', 'element 2: invalid JSON'],
+      ['[[1, 2], [3, 4}]', 'format', 'element 1: invalid JSON'],
+      ['[[1, 2]}', 'format', "element 0: invalid JSON: a '}' closes the top-level array"],
+      ['[[1, 2], [3, 4]] [5]', 'format', 'more after the top-level array'],
+      ['[[1, 2], [3, 4', 'format', 'the file ends inside element 1'],
+      ['[ ]', 'shape', 'the array is empty'],
+      ['[{"id": "a", "embedding": [1]}, [2]]', 'format', 'element 1: expected an object like element 0'],
+      ['[{"id": "a", "embedding": [1]}, {"embedding": [2]}]', 'ids', 'element 1: no "id"'],
+    ];
+    try {
+      for (const [text, code, ...fragments] of cases) {
+        const file = path.join(dir, 'case.json');
+        writeFileSync(file, text);
+        await rejectsWith(readJson(file, {}, STREAM), code as never, 'case.json', ...fragments);
+        await assert.rejects(readJson(file), (e: LatentError) => e.code === code, `the whole-document parse refuses ${text} too`);
+      }
+      const bytes = path.join(dir, 'latin1.json');
+      writeFileSync(bytes, Buffer.from([...Buffer.from('[{"id": "'), 0xe9, ...Buffer.from('", "embedding": [1]}]')]));
+      await rejectsWith(readJson(bytes, {}, STREAM), 'format', 'element 0: not valid UTF-8');
+      const object = path.join(dir, 'columns.json');
+      writeFileSync(object, '{"embeddings": [[1, 2]]}');
+      await rejectsWith(readJson(object, {}, STREAM), 'unsupported', 'not an array');
     } finally {
       cleanup();
     }

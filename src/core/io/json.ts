@@ -22,9 +22,9 @@
  * Infinity tokens (not JSON) are refused, or with `allowNonFinite` read as numbers.
  */
 import { constants } from 'node:buffer';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { LatentError } from '../errors';
-import { checkMaxRows, checkMaxValues, describeNonFinite, GrowableFloat64, throwIfCancelled, withNonFinite } from './common';
+import { checkMaxRows, checkMaxValues, describeNonFinite, GrowableFloat64, readFully, throwIfCancelled, withNonFinite } from './common';
 import { readLineBatches } from './lines';
 import type { EmbeddingTable, ReadOptions } from './types';
 
@@ -188,70 +188,89 @@ export async function readJsonl(path: string, options: ReadOptions = {}, format 
 }
 
 /**
- * A .json document is parsed in one piece, and V8 holds at most this many UTF-16 code units in
- * one string (2²⁹ − 24, 512 MiB of ASCII): a larger file is refused before it is read, with the
- * formats that stream named (JSON lines are read line by line).
+ * V8 holds at most this many UTF-16 code units in one string (2²⁹ − 24, 512 MiB of ASCII). A
+ * larger .json document cannot be parsed in one piece: a top-level array is then read element by
+ * element from the file's bytes (arrayElements); any other document is refused before it is read.
  */
 const MAX_JSON_TEXT = constants.MAX_STRING_LENGTH;
 
 function tooLarge(bytes: number, path: string): LatentError {
   return new LatentError(
     'unsupported',
-    `the file is ${Math.round(bytes / 2 ** 20)} MiB; a .json document is parsed in one piece, and Node holds at most ${Math.round(MAX_JSON_TEXT / 2 ** 20)} MiB of text in one string: save it as JSON lines (.jsonl, one row per line), .npy or Parquet`,
+    `the file is ${Math.round(bytes / 2 ** 20)} MiB and not an array; a .json object is parsed in one piece, and Node holds at most ${Math.round(MAX_JSON_TEXT / 2 ** 20)} MiB of text in one string: save it as an array of rows, JSON lines (.jsonl), .npy or Parquet`,
     path,
   );
 }
 
-export async function readJson(path: string, options: ReadOptions = {}): Promise<EmbeddingTable> {
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The elements of the top-level array in `b` (its '[' at `open`), each decoded and parsed on its
+ * own, so no string holds more than one element. An element ends at a comma or the closing ']'
+ * outside strings and brackets; JSON.parse checks each element and the loop checks what lies
+ * between them.
+ */
+function* arrayElements(b: Uint8Array, open: number, path: string, options: ReadOptions): Generator<unknown> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const n = b.length;
+  let i = open + 1;
+  while (i < n && isBlank(b[i])) i++;
+  if (b[i] === 0x5d) {
+    i++;
+  } else {
+    for (let index = 0; ; index++) {
+      const from = i;
+      let depth = 0;
+      for (; i < n; i++) {
+        const c = b[i];
+        if (c === 0x22) {
+          // a string: skip to its closing quote, past escaped characters
+          for (i++; i < n && b[i] !== 0x22; i++) if (b[i] === 0x5c) i++;
+        } else if (c === 0x5b || c === 0x7b) {
+          depth++;
+        } else if (c === 0x5d || c === 0x7d) {
+          if (depth === 0) break;
+          depth--;
+        } else if (c === 0x2c && depth === 0) {
+          break;
+        }
+      }
+      if (i >= n) throw new LatentError('format', `the file ends inside element ${index} of the top-level array`, path);
+      if (b[i] === 0x7d) throw new LatentError('format', `element ${index}: invalid JSON: a '}' closes the top-level array (byte ${i})`, path);
+      if ((index & 1023) === 0) throwIfCancelled(options.signal, path);
+      let text: string;
+      try {
+        text = decoder.decode(b.subarray(from, i));
+      } catch {
+        throw new LatentError('format', `element ${index}: not valid UTF-8 text (save the file as UTF-8)`, path);
+      }
+      yield parseJson(text, `element ${index}`, path, options);
+      if (b[i++] === 0x5d) break;
+    }
+  }
+  while (i < n && isBlank(b[i])) i++;
+  if (i < n) throw new LatentError('format', `invalid JSON: more after the top-level array (byte ${i})`, path);
+}
+
+export async function readJson(path: string, options: ReadOptions = {}, streamFrom = MAX_JSON_TEXT): Promise<EmbeddingTable> {
   const bytes = (await stat(path)).size;
-  if (bytes > MAX_JSON_TEXT) throw tooLarge(bytes, path);
+  if (bytes > streamFrom) return readLargeJson(path, options, bytes);
   let text: string;
   try {
     // JSON text is UTF-8 (RFC 8259); strict decoding keeps invalid bytes from becoming U+FFFD ids.
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(await readFile(path));
   } catch (e) {
     if (e instanceof TypeError) throw new LatentError('format', 'the file is not valid UTF-8 text (save it as UTF-8)', path);
-    if ((e as { code?: string }).code === 'ERR_STRING_TOO_LONG') throw tooLarge(bytes, path); // grew since the stat
+    if ((e as { code?: string }).code === 'ERR_STRING_TOO_LONG') return readLargeJson(path, options, bytes); // grew since the stat
     throw e;
   }
   throwIfCancelled(options.signal, path);
   if (text.trim() === '') throw new LatentError('format', 'file is empty', path);
   const doc = parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'the file', path, options);
   const sink = new RowSink(path, options);
-  const table = (ids?: string[], labels?: string[], arrayName?: string): EmbeddingTable => {
-    if (sink.rows === 0) throw new LatentError('shape', 'no embeddings in the file', path);
-    const matrix = { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() };
-    return withNonFinite({ matrix, ids, labels, path, format: 'json', dtype: 'text', arrayName }, options, sink.nonFinite);
-  };
+  const table = (ids?: string[], labels?: string[], arrayName?: string) => jsonTable(sink, path, options, ids, labels, arrayName);
 
-  if (Array.isArray(doc)) {
-    if (doc.length === 0) throw new LatentError('shape', 'the array is empty', path);
-    if (!isObject(doc[0])) {
-      doc.forEach((row, i) => sink.add(row, `element ${i}`));
-      return table();
-    }
-    const first = doc[0];
-    const field = options.array ?? ROW_FIELDS.find((f) => f in first);
-    if (field === undefined || !(field in first)) {
-      throw new LatentError('format', `element 0: no embedding field; fields are: ${Object.keys(first).join(', ')}`, path);
-    }
-    const idName = options.idColumn ?? 'id';
-    const labelName = options.labelColumn ?? 'label';
-    const hasIds = idName in first;
-    const hasLabels = labelName in first;
-    const ids: string[] = [];
-    const labels: string[] = [];
-    doc.forEach((obj, i) => {
-      if (!isObject(obj)) throw new LatentError('format', `element ${i}: expected an object like element 0`, path);
-      sink.add(obj[field], `element ${i}`);
-      if (hasIds) {
-        if (obj[idName] === undefined || obj[idName] === null) throw new LatentError('ids', `element ${i}: no ${JSON.stringify(idName)}`, path);
-        ids.push(str(obj[idName], path, `element ${i}`, 'id'));
-      }
-      if (hasLabels) labels.push(obj[labelName] === undefined || obj[labelName] === null ? '' : str(obj[labelName], path, `element ${i}`, 'label'));
-    });
-    return table(hasIds ? ids : undefined, hasLabels ? labels : undefined, field);
-  }
+  if (Array.isArray(doc)) return arrayTable(doc, path, options);
 
   if (isObject(doc)) {
     const key = options.array ?? COLUMN_FIELDS.find((f) => Array.isArray(doc[f]));
@@ -287,4 +306,68 @@ export async function readJson(path: string, options: ReadOptions = {}): Promise
     );
   }
   throw new LatentError('format', 'expected an array or an object at the top level', path);
+}
+
+function jsonTable(sink: RowSink, path: string, options: ReadOptions, ids?: string[], labels?: string[], arrayName?: string): EmbeddingTable {
+  if (sink.rows === 0) throw new LatentError('shape', 'no embeddings in the file', path);
+  const matrix = { rows: sink.rows, cols: sink.cols, data: sink.values.toArray() };
+  return withNonFinite({ matrix, ids, labels, path, format: 'json', dtype: 'text', arrayName }, options, sink.nonFinite);
+}
+
+/** A top-level array's elements (parsed already, or one by one from the file): arrays of numbers, or objects with the embedding field. */
+function arrayTable(elements: Iterable<unknown>, path: string, options: ReadOptions): EmbeddingTable {
+  const sink = new RowSink(path, options);
+  const ids: string[] = [];
+  const labels: string[] = [];
+  let byObject: { field: string; idName: string; labelName: string; hasIds: boolean; hasLabels: boolean } | undefined;
+  let i = 0;
+  for (const element of elements) {
+    if (i === 0 && isObject(element)) {
+      const field = options.array ?? ROW_FIELDS.find((f) => f in element);
+      if (field === undefined || !(field in element)) {
+        throw new LatentError('format', `element 0: no embedding field; fields are: ${Object.keys(element).join(', ')}`, path);
+      }
+      const idName = options.idColumn ?? 'id';
+      const labelName = options.labelColumn ?? 'label';
+      byObject = { field, idName, labelName, hasIds: idName in element, hasLabels: labelName in element };
+    }
+    if (!byObject) {
+      sink.add(element, `element ${i}`);
+    } else {
+      const { field, idName, labelName, hasIds, hasLabels } = byObject;
+      if (!isObject(element)) throw new LatentError('format', `element ${i}: expected an object like element 0`, path);
+      sink.add(element[field], `element ${i}`);
+      if (hasIds) {
+        if (element[idName] === undefined || element[idName] === null) throw new LatentError('ids', `element ${i}: no ${JSON.stringify(idName)}`, path);
+        ids.push(str(element[idName], path, `element ${i}`, 'id'));
+      }
+      if (hasLabels) labels.push(element[labelName] === undefined || element[labelName] === null ? '' : str(element[labelName], path, `element ${i}`, 'label'));
+    }
+    i++;
+  }
+  if (i === 0) throw new LatentError('shape', 'the array is empty', path);
+  return byObject ? jsonTable(sink, path, options, byObject.hasIds ? ids : undefined, byObject.hasLabels ? labels : undefined, byObject.field) : jsonTable(sink, path, options);
+}
+
+/**
+ * A .json file too large for one string: a top-level array is read element by element; anything
+ * else is refused from its first bytes, before the file is read.
+ */
+async function readLargeJson(path: string, options: ReadOptions, bytes: number): Promise<EmbeddingTable> {
+  const fh = await open(path, 'r');
+  let head: Uint8Array;
+  try {
+    head = await readFully(fh, 0, 64 * 1024);
+  } finally {
+    await fh.close();
+  }
+  const start = (b: Uint8Array): number => {
+    let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0; // a UTF-8 byte order mark
+    while (i < b.length && isBlank(b[i])) i++;
+    return i;
+  };
+  if (head[start(head)] !== 0x5b) throw tooLarge(bytes, path);
+  const b = await readFile(path);
+  throwIfCancelled(options.signal, path);
+  return arrayTable(arrayElements(b, start(b), path, options), path, options);
 }
