@@ -16,7 +16,8 @@
  *       `options.array`, else embeddings / vectors / embedding / vector / values;
  *       ids: `options.idColumn` or "ids"; labels: `options.labelColumn` or "labels"),
  *   {"w0": [...], "w1": [...]}                         word → vector (keys are the ids).
- * Messages give the 0-based element index. The whole file is parsed at once.
+ * Messages give the 0-based element index. The whole file is parsed at once, except a top-level
+ * array too large for one string (over 512 MiB), which is parsed element by element.
  *
  * Values are returned as float64 (text has arbitrary precision). Python's NaN /
  * Infinity tokens (not JSON) are refused, or with `allowNonFinite` read as numbers.
@@ -267,10 +268,9 @@ export async function readJson(path: string, options: ReadOptions = {}, streamFr
   throwIfCancelled(options.signal, path);
   if (text.trim() === '') throw new LatentError('format', 'file is empty', path);
   const doc = parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'the file', path, options);
+  if (Array.isArray(doc)) return arrayTable(doc, path, options);
   const sink = new RowSink(path, options);
   const table = (ids?: string[], labels?: string[], arrayName?: string) => jsonTable(sink, path, options, ids, labels, arrayName);
-
-  if (Array.isArray(doc)) return arrayTable(doc, path, options);
 
   if (isObject(doc)) {
     const key = options.array ?? COLUMN_FIELDS.find((f) => Array.isArray(doc[f]));
