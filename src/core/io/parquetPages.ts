@@ -3,8 +3,8 @@
  * the shape embedding files have: every row a list of the same length, no null lists, no null
  * elements. Hand-written because measured speed demanded it: hyparquet assembles a JS array per
  * row (and a JS number per value) before we copy it, and reading 100 000 × 768 float32 took
- * 6.9 s, more than half of it in garbage collection; this takes 0.36 s (`npm run bench --
- * --suite io --io-only parquet`). The levels are checked run by run, never materialised, PLAIN
+ * 6.9 s (more than half of it in garbage collection, in a `node --cpu-prof` profile); this takes
+ * 0.36 s (`npm run bench -- --suite io --io-only parquet`). The levels are checked run by run, never materialised, PLAIN
  * values are copied as bytes, and the chunk is read a window at a time into one buffer.
  *
  * Anything else (other encodings, codecs the caller cannot decompress, nulls, empty or ragged
