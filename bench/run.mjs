@@ -17,7 +17,10 @@
  *   translate  `latent-translator translate` of --translate-rows × 768 float32 rows, peak RSS,
  *              also with its output through the page cache and into /dev/shm (no device), and
  *              ONNX Runtime's own MatMul on the same shapes in memory (chunks of 4 and 32 MiB;
- *              the faster is the reference), each repetition timing all of them in turn
+ *              the faster is the reference), reading the input only, and reading and writing
+ *              the files; the disk taking the output's bytes while that MatMul runs
+ *              (bench/disk-write.mjs); the CPU time stolen and idle during ours and the MatMul
+ *              (/proc/stat); each repetition timing all of them in turn
  *   scale      ortho fit + diagnostics at N ∈ --scale-rows, d ∈ --scale-dims (ours, and NumPy's SVD fit)
  *   lu         the blocked LU's inverse and determinant against ORT's Inverse and the plain LU; the
  *              blocked (pivoted) Cholesky against the row-by-row JS one (d ≤ 1024)
@@ -37,7 +40,7 @@
  * Errors are against NumPy's float64 results. Prints a table and writes the same as JSON (--out).
  * Synthetic data (bench/data.mjs, deterministic) is cached in $TMPDIR/lt-bench.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readSync, rmSync, statSync, statfsSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -292,6 +295,23 @@ async function translateSuite(n, d) {
   };
   // the same MatMul with the same file traffic: read the input chunk by chunk, write the output
   // (plain writes, no checks, no fsync): what any tool has to pay for 2 × n·d·4 bytes of I/O
+  // the same MatMul reading the input file and writing nothing: what the reads alone cost
+  const ortReadingOnly = async () => {
+    const chunk = Math.floor((4 * 2 ** 20) / (4 * d));
+    const inFd = openSync(input, 'r');
+    const inBuf = new Float32Array(chunk * d);
+    const dataStart = statSync(input).size - n * d * 4;
+    const t0 = process.hrtime.bigint();
+    for (let start = 0; start < n; start += chunk) {
+      const m = Math.min(chunk, n - start);
+      readSync(inFd, new Uint8Array(inBuf.buffer, 0, m * d * 4), 0, m * d * 4, dataStart + start * d * 4);
+      const res = await session.run({ A: new Tensor('float32', inBuf.subarray(0, m * d), [m, d]), B: new Tensor('float32', B, [d, d]) });
+      res.Y.dispose?.();
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    closeSync(inFd);
+    return seconds;
+  };
   const ortWithFileIo = async () => {
     const chunk = Math.floor((4 * 2 ** 20) / (4 * d));
     const inFd = openSync(input, 'r');
@@ -314,6 +334,9 @@ async function translateSuite(n, d) {
   };
   const ortTimes = { '4 MiB': [], '32 MiB': [] };
   const ioTimes = [];
+  const readOnlyTimes = [];
+  // the disk taking the same bytes as our output while ORT's MatMul keeps the cores busy
+  const diskTimes = [];
   // ours as shipped (O_DIRECT output on Linux) and with the output through the page cache, alternately
   const ours = [];
   const oursBuffered = [];
@@ -323,9 +346,14 @@ async function translateSuite(n, d) {
   // device in the way, so what is left of the gap to ORT's MatMul is the pipeline's own cost
   const memOut = memoryBackedOutput(n * d * 4);
   const oursInMemory = [];
+  // the machine's CPU time stolen by the hypervisor and left idle during our runs and ORT's
+  // in-memory MatMul: on a VM, writing the output costs CPU time that no longer shows in-process
+  const cpuOurs = [];
+  const cpuOrt = [];
   for (let r = 0; r < REPS; r++) {
     settleDisk(out);
-    const o = runOurs(translateArgs);
+    const { result: o, cpu } = await withCpuShares(() => runOurs(translateArgs));
+    if (cpu) cpuOurs.push(cpu);
     ours.push(o.seconds);
     rss = Math.max(rss, o.rss);
     settleDisk(out);
@@ -335,8 +363,15 @@ async function translateSuite(n, d) {
       oursInMemory.push(runOurs(['translate', '--translator', translator, '--input', input, '--out', memOut, '--quiet']).seconds);
       rmSync(memOut, { force: true });
     }
-    for (const mib of [4, 32]) ortTimes[`${mib} MiB`].push(await ortInMemory(mib));
+    for (const mib of [4, 32]) {
+      const { result: seconds, cpu } = await withCpuShares(() => ortInMemory(mib));
+      ortTimes[`${mib} MiB`].push(seconds);
+      if (cpu && mib === 4) cpuOrt.push(cpu);
+    }
     ioTimes.push(await ortWithFileIo());
+    readOnlyTimes.push(await ortReadingOnly());
+    settleDisk(out);
+    diskTimes.push(await diskWriteUnderLoad(out, n * d * 4, () => ortInMemory(4)));
   }
   rmSync(out, { force: true });
   const ortByChunk = Object.fromEntries(Object.entries(ortTimes).map(([k, v]) => [k, median(v)]));
@@ -370,7 +405,12 @@ async function translateSuite(n, d) {
     throughputVsOrtToMemoryFs: memOut ? ortMed / median(oursInMemory) : null,
     ortMatMulWithFileIo: ioMed,
     throughputVsOrtWithFileIo: ioMed / oursMed,
+    ortMatMulReadingOnly: median(readOnlyTimes),
+    diskWriteUnderLoad: median(diskTimes),
     rowsPerSecond: n / oursMed,
+    // medians over the repetitions of the whole machine's CPU time shares (Linux, else null)
+    cpuShareOurs: cpuShares(cpuOurs),
+    cpuShareOrtMatMul: cpuShares(cpuOrt),
     rssOurs: rss,
     error: `max |Δ|/(1+|y|) ${err.toExponential(1)} vs float64`,
     ratio: null,
@@ -380,10 +420,37 @@ async function translateSuite(n, d) {
       ` ORT MatMul in memory ${Object.entries(ortByChunk).map(([k, v]) => `${fmt(v)} in ${k} chunks`).join(', ')} → ${((100 * ortMed) / oursMed).toFixed(0)}% of its best throughput` +
       ` (${ours.map((t, r) => `${((100 * Math.min(ortTimes['4 MiB'][r], ortTimes['32 MiB'][r])) / t).toFixed(0)}%`).join(', ')} run by run);` +
       ` ORT MatMul reading and writing the same files ${fmt(ioMed)} → ${((100 * ioMed) / oursMed).toFixed(0)}%;` +
+      ` reading the input only ${fmt(median(readOnlyTimes))};` +
+      ` the disk alone taking ${((n * d * 4) / 2 ** 30).toFixed(1)} GiB (O_DIRECT + fsync) while that MatMul runs: ${fmt(median(diskTimes))};` +
       (memOut ? ` ours writing to ${path.dirname(memOut)} (no device) ${fmt(median(oursInMemory))} → ${((100 * ortMed) / median(oursInMemory)).toFixed(0)}% of ORT's in-memory MatMul;` : '') +
+      (cpuOurs.length ? ` CPU time stolen by the hypervisor ${pct(cpuShares(cpuOurs).steal)} during ours, ${pct(cpuShares(cpuOrt).steal)} during ORT's in-memory MatMul (idle ${pct(cpuShares(cpuOurs).idle)} and ${pct(cpuShares(cpuOrt).idle)});` : '') +
       ` peak RSS ${mb(rss)}; error ${err.toExponential(1)}`,
   );
 }
+
+/**
+ * Seconds bench/disk-write.mjs takes to write `bytes` to `file` (as translate writes, O_DIRECT
+ * + fsync) while `load` runs in this process.
+ */
+async function diskWriteUnderLoad(file, bytes, load) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/disk-write.mjs'), file, String(bytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (b) => (stdout += b));
+  const exited = new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`disk-write.mjs failed (${code})`)))));
+  // keep the cores busy until the write is done (ORT's MatMul is what translate runs meanwhile)
+  let done = false;
+  exited.finally(() => (done = true)).catch(() => undefined);
+  while (!done) await load();
+  await exited;
+  return Number(stdout.trim());
+}
+
+/** Median steal and idle shares of several runs, or null when none was measured. */
+function cpuShares(list) {
+  return list.length ? { steal: median(list.map((c) => c.steal)), idle: median(list.map((c) => c.idle)) } : null;
+}
+
+const pct = (x) => `${(100 * x).toFixed(0)}%`;
 
 /** An output path on a memory-backed file system with room for `bytes` (twice over), or undefined. */
 function memoryBackedOutput(bytes) {
@@ -395,6 +462,31 @@ function memoryBackedOutput(bytes) {
     return undefined;
   }
   return path.join(dir, `latent-translator-bench-${process.pid}.npy`);
+}
+
+/**
+ * The whole machine's CPU time by state since boot, from /proc/stat's first line (Linux; else
+ * undefined), in clock ticks. `steal` is time the hypervisor ran something else on our
+ * virtual CPUs (on a VM it includes the host's work for our disk writes).
+ */
+function cpuTicks() {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs f and returns its result with the share of the machine's CPU time that was stolen and idle meanwhile. */
+async function withCpuShares(f) {
+  const a = cpuTicks();
+  const result = await f();
+  const b = cpuTicks();
+  if (!a || !b) return { result, cpu: undefined };
+  const d = { busy: b.busy - a.busy, idle: b.idle - a.idle, steal: b.steal - a.steal };
+  const total = d.busy + d.idle + d.steal;
+  return { result, cpu: total > 0 ? { steal: d.steal / total, idle: d.idle / total } : undefined };
 }
 
 /** Removes a previous output and flushes dirty pages (untimed), so each timed run starts from the same disk state. */
