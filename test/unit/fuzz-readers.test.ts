@@ -288,7 +288,7 @@ const BINARY_FIXTURES: Record<string, Fixture[]> = {
   ],
   npz: [{ file: 'm_single.npz' }, { file: 'm_deflated.npz', options: { array: 'embeddings' } }, { file: 'm_stored.npz', options: { array: 'embeddings' } }],
   safetensors: [{ file: 'm_f32.safetensors' }, { file: 'm_bf16.safetensors' }, { file: 'm_f16.safetensors' }, { file: 'm_f64.safetensors' }, { file: 'signed_i32.safetensors' }],
-  parquet: [{ file: 'm_float.parquet' }, { file: 'm_double.parquet' }, { file: 'm_float16.parquet' }, { file: 'm_v1.parquet' }, { file: 'm_zstd.parquet' }, { file: 'm_zstd_v2.parquet' }],
+  parquet: [{ file: 'm_float.parquet' }, { file: 'm_double.parquet' }, { file: 'm_float16.parquet' }, { file: 'm_v1.parquet' }, { file: 'm_zstd.parquet' }, { file: 'm_zstd_v2.parquet' }, { file: 'm_lz4_raw.parquet' }, { file: 'm_lz4_hadoop.parquet' }],
   bin: [{ file: 'm.bin' }],
   text: [
     { file: 'm_header.csv' },

@@ -17,12 +17,12 @@ const { writeMetadata } = require('hyparquet-writer/src/metadata.js');
 const { snappyCompress } = require('hyparquet-writer/src/snappy.js');
 
 export type Leaf = 'FLOAT' | 'DOUBLE';
-export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD';
+export type Codec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'LZ4_RAW' | 'LZ4' | 'LZO';
 
 export interface LayoutOptions {
   leaf: Leaf;
   codec: Codec;
-  /** Compresses a page for `codec` (required for ZSTD, which Node 20 cannot write: the fixture script passes the zstd tool). */
+  /** Compresses a page for `codec` (required for ZSTD, LZ4 and LZO, which Node 20 cannot write: the fixture script passes the zstd and lz4 tools). */
   compressor?: (bytes: Uint8Array) => Uint8Array;
   /** Rows per row group. */
   groupRows: number;
@@ -56,7 +56,7 @@ export type Row = (number | null)[] | null;
 
 function compress(codec: Codec, bytes: Uint8Array, compressor?: (bytes: Uint8Array) => Uint8Array): Uint8Array {
   if (compressor) return compressor(bytes);
-  if (codec === 'ZSTD') throw new Error('ZSTD pages need a compressor');
+  if (codec === 'ZSTD' || codec.startsWith('LZ')) throw new Error(`${codec} pages need a compressor`);
   if (codec === 'SNAPPY') return snappyCompress(bytes);
   if (codec === 'GZIP') return gzipSync(bytes);
   if (codec === 'BROTLI') return brotliCompressSync(bytes);

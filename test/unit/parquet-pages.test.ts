@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import { mulberry32 } from '../../src/core/pairs';
 import { readEmbeddings } from '../../src/core/io';
 import { FileSource, MemorySource } from '../../src/core/io/common';
+import { lz4HadoopDecompress, lz4RawDecompress } from '../../src/core/io/lz4';
 import { decompress } from '../../src/core/io/parquet';
 import { readFloatListChunk, type FloatListColumn } from '../../src/core/io/parquetPages';
 import { readPageHeader } from '../../src/core/io/parquetThrift';
@@ -46,7 +47,14 @@ function matrix(rows: number, cols: number, seed: number, repeats?: number): num
 /** What hyparquet reads: the embedding lists and ids. */
 async function oracle(bytes: Uint8Array, column = 'embedding'): Promise<{ rows: number[][]; ids: string[] }> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-  const compressors = { GZIP: (b: Uint8Array) => gunzipSync(b), BROTLI: (b: Uint8Array) => brotliDecompressSync(b), ZSTD: (b: Uint8Array) => zstdDecompress(b) };
+  // hyparquet has no LZ4: the LZ4 fixtures' pages go through lz4.ts here too (lz4.test.ts checks it against the lz4 tool)
+  const compressors = {
+    GZIP: (b: Uint8Array) => gunzipSync(b),
+    BROTLI: (b: Uint8Array) => brotliDecompressSync(b),
+    ZSTD: (b: Uint8Array) => zstdDecompress(b),
+    LZ4_RAW: lz4RawDecompress,
+    LZ4: lz4HadoopDecompress,
+  };
   const objects = await hyparquet.parquetReadObjects({ file, compressors });
   return { rows: objects.map((o: Record<string, unknown>) => Array.from(o[column] as number[])), ids: objects.map((o: Record<string, unknown>) => String(o.id)) };
 }
@@ -207,12 +215,15 @@ describe('Parquet page decoder: layouts writers produce', () => {
   }
 });
 
-describe('Parquet page decoder: pyarrow-layout and ZSTD fixtures (scripts/gen-parquet-layout-fixtures.mjs)', () => {
+describe('Parquet page decoder: pyarrow-layout, ZSTD and LZ4 fixtures (scripts/gen-parquet-layout-fixtures.mjs)', () => {
   const ids = expected.matrix.map((_, i) => `row${i}`);
   for (const [file, round] of [
     ['m_v1.parquet', Math.fround],
     ['m_zstd.parquet', Math.fround],
     ['m_zstd_v2.parquet', (v: number) => v],
+    ['m_lz4_raw.parquet', Math.fround],
+    ['m_lz4_hadoop.parquet', (v: number) => v],
+    ['m_lz4_bare.parquet', Math.fround],
   ] as const) {
     it(`${file}: read by the decoder, as hyparquet reads it`, async () => {
       const bytes = new Uint8Array(readFileSync(fx(file)));
@@ -229,6 +240,16 @@ describe('Parquet page decoder: pyarrow-layout and ZSTD fixtures (scripts/gen-pa
   it('a ZSTD page that inflates to more than it declares: handed back, and refused', async () => {
     assert.ok((await decodeChunks(new Uint8Array(readFileSync(fx('bad_zstd_size.parquet'))))).every((c) => c === undefined));
     await rejectsWith(readEmbeddings(fx('bad_zstd_size.parquet')), 'format', 'bad_zstd_size.parquet', 'a ZSTD page inflates to more than the');
+  });
+  it('LZO pages: handed back, and refused as unsupported, naming the codecs that are read', async () => {
+    // the pages are not LZO at all: the codec is refused before any page is decompressed
+    const bytes = writeLayout(expected.matrix, { leaf: 'FLOAT', codec: 'LZO', compressor: (b) => b, groupRows: 4, pageValues: 8 });
+    assert.ok((await decodeChunks(bytes)).every((c) => c === undefined));
+    await rejectsWith(readEmbeddings(write('lzo.parquet', bytes)), 'unsupported', 'lzo.parquet', 'LZO', 'only uncompressed, Snappy, GZIP, Brotli, ZSTD and LZ4 Parquet files');
+  });
+  it('an LZ4_RAW page that inflates to more than it declares: handed back, and refused', async () => {
+    assert.ok((await decodeChunks(new Uint8Array(readFileSync(fx('bad_lz4_size.parquet'))))).every((c) => c === undefined));
+    await rejectsWith(readEmbeddings(fx('bad_lz4_size.parquet')), 'format', 'bad_lz4_size.parquet', 'lz4: ');
   });
 });
 

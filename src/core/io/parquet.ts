@@ -1,8 +1,8 @@
 /**
- * Parquet reader, via hyparquet (pure JS) with Node's zlib for GZIP and Brotli pages and
- * fzstd (pure JS) for ZSTD, Polars' default (LZ4 pages are reported as unsupported). The
- * embedding column's pages are decoded by parquetPages.ts
- * when they have the usual shape (equal-length lists, no nulls), by hyparquet otherwise.
+ * Parquet reader, via hyparquet (pure JS) with Node's zlib for GZIP and Brotli pages,
+ * fzstd (pure JS) for ZSTD, Polars' default, and lz4.ts for LZ4_RAW and LZ4 (LZO pages are
+ * reported as unsupported). The embedding column's pages are decoded by parquetPages.ts when
+ * they have the usual shape (equal-length lists, no nulls), by hyparquet otherwise.
  *
  * The file is accessed through an AsyncBuffer over a FileHandle, so only the
  * footer and the needed column chunks are read, one row group at a time.
@@ -20,6 +20,7 @@ import { Decompress as ZstdStream } from 'fzstd';
 import type { AsyncBuffer, ColumnMetaData, Compressors, FileMetaData, RowGroup, SchemaTree } from 'hyparquet';
 import { LatentError } from '../errors';
 import type { FloatArray } from '../matrix';
+import { lz4HadoopDecompress, lz4RawDecompress } from './lz4';
 import { readFloatListChunk, type Decompress, type FloatListColumn } from './parquetPages';
 import { NeedMore, PAGE_DATA, PAGE_DATA_V2, PAGE_DICTIONARY, PAGE_INDEX, readPageHeader, type PageHeader } from './parquetThrift';
 import { snappyDecompress } from './snappy';
@@ -110,7 +111,8 @@ function listLevels(path: SchemaTree[], leaf: LeafKind | undefined): FloatListCo
 
 /**
  * Page decompressors, for hyparquet and the page decoder: GZIP and Brotli through Node's zlib
- * (Node 20 has no Zstandard), ZSTD through fzstd, Snappy in snappy.ts (faster than hyparquet's own).
+ * (Node 20 has no Zstandard), ZSTD through fzstd, Snappy in snappy.ts (faster than hyparquet's own),
+ * LZ4_RAW and the older LZ4 in lz4.ts (hyparquet has neither).
  */
 const COMPRESSORS: Compressors = {
   SNAPPY: (input, size) => {
@@ -122,6 +124,8 @@ const COMPRESSORS: Compressors = {
   GZIP: (input, size) => unzipSync(input, { maxOutputLength: Math.max(1, size) }),
   BROTLI: (input, size) => brotliDecompressSync(input, { maxOutputLength: Math.max(1, size) }),
   ZSTD: zstdDecompress,
+  LZ4_RAW: lz4RawDecompress,
+  LZ4: lz4HadoopDecompress,
 };
 
 /**
@@ -239,7 +243,7 @@ function wrap(e: unknown, path: string): LatentError {
   if (e instanceof LatentError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   if (/unsupported compression codec/i.test(msg)) {
-    return new LatentError('unsupported', `${msg} (only uncompressed, Snappy, GZIP, Brotli and ZSTD Parquet files can be read; rewrite with compression="snappy")`, path, { cause: e });
+    return new LatentError('unsupported', `${msg} (only uncompressed, Snappy, GZIP, Brotli, ZSTD and LZ4 Parquet files can be read; rewrite with compression="snappy")`, path, { cause: e });
   }
   return new LatentError('format', `cannot read Parquet: ${msg}`, path, { cause: e });
 }
