@@ -5,8 +5,11 @@
  * (cpp/src/arrow/util/compression_lz4.cc), the framing is tried first and a bare block is the
  * fallback. Hand-written: the one JS decoder made for Parquet (hyparquet-compressors') copies
  * byte by byte and neither checks the output's bounds nor that the data fill the declared size;
- * here literals and distant matches are block copies and every malformed input throws.
+ * here literals and distant matches are block copies (byteCopies.ts) and every malformed input
+ * throws.
  */
+
+import { copyLiterals, copyMatch } from './byteCopies';
 
 /**
  * Decompresses one LZ4 block `input` into `output` from `at`; returns the bytes written. Matches
@@ -28,8 +31,7 @@ function decodeBlock(input: Uint8Array, output: Uint8Array, at: number): number 
       }
     }
     if (pos + literals > n || out + literals > output.length) throw new Error('lz4: literals past the end');
-    if (literals >= 16) output.set(input.subarray(pos, pos + literals), out);
-    else for (let k = 0; k < literals; k++) output[out + k] = input[pos + k];
+    copyLiterals(input, pos, output, out, literals);
     pos += literals;
     out += literals;
     // the last sequence is literals only
@@ -47,9 +49,7 @@ function decodeBlock(input: Uint8Array, output: Uint8Array, at: number): number 
     }
     len += 4;
     if (offset === 0 || offset > out - at || out + len > output.length) throw new Error('lz4: bad match');
-    // an overlapping match (offset < len) repeats its bytes, so only a distant one is a block copy
-    if (offset >= len && len >= 16) output.copyWithin(out, out - offset, out - offset + len);
-    else for (let k = 0; k < len; k++) output[out + k] = output[out - offset + k];
+    copyMatch(output, out, offset, len);
     out += len;
   }
 }

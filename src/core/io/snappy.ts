@@ -4,9 +4,11 @@
  * `snappyUncompress` copies byte by byte, and float embeddings hardly compress, so a page is
  * mostly long literals; in a CPU profile (`node --cpu-prof`) of reading the 100 000 × 768
  * float32 file of `npm run bench -- --suite io` with the page decoder, it took half the time.
- * Here literals and long back references are block copies.
+ * Here literals and long back references are block copies (byteCopies.ts).
  * hyparquet's decoder is the reference in the tests.
  */
+
+import { copyLiterals, copyMatch } from './byteCopies';
 
 /** Decompresses `input` into `output`, which must be exactly the uncompressed size; throws on malformed input. */
 export function snappyDecompress(input: Uint8Array, output: Uint8Array): void {
@@ -36,8 +38,7 @@ export function snappyDecompress(input: Uint8Array, output: Uint8Array): void {
         pos += bytes;
       }
       if (pos + len > n || out + len > output.length) throw new Error('snappy: literal past the end');
-      if (len >= 32) output.set(input.subarray(pos, pos + len), out);
-      else for (let k = 0; k < len; k++) output[out + k] = input[pos + k];
+      copyLiterals(input, pos, output, out, len);
       pos += len;
       out += len;
       continue;
@@ -60,9 +61,7 @@ export function snappyDecompress(input: Uint8Array, output: Uint8Array): void {
       pos += 4;
     }
     if (offset === 0 || offset > out || out + len > output.length) throw new Error('snappy: bad back reference');
-    // an overlapping reference (offset < len) repeats its bytes, so only a distant one is a block copy
-    if (offset >= len && len >= 32) output.copyWithin(out, out - offset, out - offset + len);
-    else for (let k = 0; k < len; k++) output[out + k] = output[out - offset + k];
+    copyMatch(output, out, offset, len);
     out += len;
   }
   if (out !== output.length) throw new Error(`snappy: data ends after ${out} of ${output.length} bytes`);
